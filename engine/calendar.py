@@ -99,7 +99,9 @@ def previous_session(day: date) -> date:
     ordinals = _session_ordinals()
     i = int(np.searchsorted(ordinals, day.toordinal(), side="left"))
     if i == 0:
-        raise InputError("date", day.isoformat(), f"has no session before it (calendar starts {CALENDAR_FIRST})")
+        raise InputError(
+            "date", day.isoformat(), f"has no session before it (calendar starts {CALENDAR_FIRST})"
+        )
     return date.fromordinal(int(ordinals[i - 1]))
 
 

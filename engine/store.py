@@ -165,8 +165,10 @@ class Store:
         if missing:
             raise InputError("bars.columns", list(bars.columns), "must include close (and open/high/low)")
         times = bars.index.tz_convert(UTC)
-        prices = {f: bars[f].to_numpy(dtype=np.float64) if f in bars else None
-                  for f in ("open", "high", "low", "close")}
+        prices = {
+            f: bars[f].to_numpy(dtype=np.float64) if f in bars else None
+            for f in ("open", "high", "low", "close")
+        }
         rows = [
             {
                 "series": series,
@@ -180,7 +182,9 @@ class Store:
             db["bars"].insert_all(rows, replace=True)
         return len(rows)
 
-    def load_bars(self, series: str, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+    def load_bars(
+        self, series: str, start: datetime | None = None, end: datetime | None = None
+    ) -> pd.DataFrame:
         """Read bars of one series between start and end (inclusive), in time order."""
         sql = "SELECT * FROM bars WHERE series = ?"
         params: list[Any] = [series]
@@ -208,10 +212,18 @@ class Store:
                 "DELETE FROM chain_snapshots WHERE underlying = ? AND as_of_utc = ? AND source = ?",
                 [chain.underlying, _to_utc_text(chain.as_of), chain.source.value],
             )
-            snapshot_id = db["chain_snapshots"].insert({
-                "underlying": chain.underlying, "as_of_utc": _to_utc_text(chain.as_of),
-                "spot": chain.spot, "source": chain.source.value,
-            }).last_pk
+            snapshot_id = (
+                db["chain_snapshots"]
+                .insert(
+                    {
+                        "underlying": chain.underlying,
+                        "as_of_utc": _to_utc_text(chain.as_of),
+                        "spot": chain.spot,
+                        "source": chain.source.value,
+                    }
+                )
+                .last_pk
+            )
             for chain_slice in chain.slices:
                 self._insert_slice(db, int(snapshot_id), chain_slice)
         return int(snapshot_id)
@@ -219,20 +231,34 @@ class Store:
     @staticmethod
     def _insert_slice(db: sqlite_utils.Database, snapshot_id: int, chain_slice: ChainSlice) -> None:
         exp = chain_slice.expiration
-        slice_id = db["chain_slices"].insert({
-            "snapshot_id": snapshot_id, "expiry": exp.expiry.isoformat(),
-            "settlement": exp.settlement.value, "trading_class": exp.trading_class,
-            "settles_at_utc": _to_utc_text(exp.settles_at), "kind": exp.kind,
-            "spot": chain_slice.spot, "forward": chain_slice.forward, "rate": chain_slice.rate,
-            "dividend_yield": chain_slice.dividend_yield,
-            "time_to_expiry": chain_slice.time_to_expiry, "as_of_utc": _to_utc_text(chain_slice.as_of),
-        }).last_pk
+        slice_id = (
+            db["chain_slices"]
+            .insert(
+                {
+                    "snapshot_id": snapshot_id,
+                    "expiry": exp.expiry.isoformat(),
+                    "settlement": exp.settlement.value,
+                    "trading_class": exp.trading_class,
+                    "settles_at_utc": _to_utc_text(exp.settles_at),
+                    "kind": exp.kind,
+                    "spot": chain_slice.spot,
+                    "forward": chain_slice.forward,
+                    "rate": chain_slice.rate,
+                    "dividend_yield": chain_slice.dividend_yield,
+                    "time_to_expiry": chain_slice.time_to_expiry,
+                    "as_of_utc": _to_utc_text(chain_slice.as_of),
+                }
+            )
+            .last_pk
+        )
         rows = []
         for right, side in ((1, chain_slice.calls), (-1, chain_slice.puts)):
             columns = [getattr(side, f) for f in QUOTE_FIELDS]
             for i, strike in enumerate(chain_slice.strikes):
                 row = {"slice_id": slice_id, "strike": float(strike), "right": right}
-                row.update({f: _nullable(float(col[i])) for f, col in zip(QUOTE_FIELDS, columns, strict=True)})
+                row.update(
+                    {f: _nullable(float(col[i])) for f, col in zip(QUOTE_FIELDS, columns, strict=True)}
+                )
                 rows.append(row)
         db["chain_quotes"].insert_all(rows, batch_size=2000)
 
@@ -247,37 +273,54 @@ class Store:
 
     def load_chain(self, underlying: str, as_of: datetime, source: DataSource) -> Chain:
         """Read back one chain snapshot exactly as it was saved; raise KeyError if absent."""
-        found = list(self.db.query(
-            "SELECT * FROM chain_snapshots WHERE underlying = ? AND as_of_utc = ? AND source = ?",
-            [underlying, _to_utc_text(as_of), source.value],
-        ))
+        found = list(
+            self.db.query(
+                "SELECT * FROM chain_snapshots WHERE underlying = ? AND as_of_utc = ? AND source = ?",
+                [underlying, _to_utc_text(as_of), source.value],
+            )
+        )
         if not found:
             raise KeyError(f"no {source.value} {underlying} chain stored at {as_of.isoformat()}")
         snapshot = found[0]
         slices = tuple(
             self._read_slice(underlying, row, source)
             for row in self.db.query(
-                "SELECT * FROM chain_slices WHERE snapshot_id = ? ORDER BY settles_at_utc, id", [snapshot["id"]]
+                "SELECT * FROM chain_slices WHERE snapshot_id = ? ORDER BY settles_at_utc, id",
+                [snapshot["id"]],
             )
         )
         return Chain(underlying, _from_utc_text(snapshot["as_of_utc"]), snapshot["spot"], source, slices)
 
     def _read_slice(self, underlying: str, row: dict[str, Any], source: DataSource) -> ChainSlice:
-        quotes = list(self.db.query(
-            "SELECT * FROM chain_quotes WHERE slice_id = ? ORDER BY right DESC, strike", [row["id"]]
-        ))
+        quotes = list(
+            self.db.query(
+                "SELECT * FROM chain_quotes WHERE slice_id = ? ORDER BY right DESC, strike", [row["id"]]
+            )
+        )
         calls = [q for q in quotes if q["right"] == 1]
         puts = [q for q in quotes if q["right"] == -1]
         expiration = Expiration(
-            date.fromisoformat(row["expiry"]), Settlement(row["settlement"]), row["trading_class"],
-            _from_utc_text(row["settles_at_utc"]), row["kind"],
+            date.fromisoformat(row["expiry"]),
+            Settlement(row["settlement"]),
+            row["trading_class"],
+            _from_utc_text(row["settles_at_utc"]),
+            row["kind"],
         )
 
         def side(rows: list[dict[str, Any]]) -> SideQuotes:
             return SideQuotes(*(_column(rows, f) for f in QUOTE_FIELDS))
 
         return ChainSlice(
-            underlying, expiration, _from_utc_text(row["as_of_utc"]), row["spot"], row["forward"],
-            row["rate"], row["dividend_yield"], row["time_to_expiry"], _column(calls, "strike"),
-            side(calls), side(puts), source,
+            underlying,
+            expiration,
+            _from_utc_text(row["as_of_utc"]),
+            row["spot"],
+            row["forward"],
+            row["rate"],
+            row["dividend_yield"],
+            row["time_to_expiry"],
+            _column(calls, "strike"),
+            side(calls),
+            side(puts),
+            source,
         )

@@ -22,9 +22,10 @@ def bundle(source: Path, target: Path) -> None:
     for name in SERIES:
         lines = (source / f"{name}.csv").read_text().splitlines(keepends=True)
         kept = [lines[0]] + [line for line in lines[1:] if line[:10] >= FIRST_DATE]
-        with (target / f"{name}.csv.gz").open("wb") as raw, gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-        ) as packed:
+        with (
+            (target / f"{name}.csv.gz").open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as packed,
+        ):
             packed.write("".join(kept).encode())
     shutil.copyfile(source / "README.md", target / "SOURCE_README.md")
 

@@ -122,11 +122,16 @@ def _parse_dates(path: Path, text_dates: pd.Series) -> pd.DatetimeIndex:
     index = pd.DatetimeIndex(parsed)
     dup = _first_bad(index.duplicated())
     if dup is not None:
-        raise DataFileError(str(path), "date appears twice", line=dup + 2, column="DATE", value=text_dates.iloc[dup])
+        raise DataFileError(
+            str(path), "date appears twice", line=dup + 2, column="DATE", value=text_dates.iloc[dup]
+        )
     back = _first_bad(np.diff(index.asi8) < 0)
     if back is not None:
         raise DataFileError(
-            str(path), "dates are not in ascending order", line=back + 3, column="DATE",
+            str(path),
+            "dates are not in ascending order",
+            line=back + 3,
+            column="DATE",
             value=text_dates.iloc[back + 1],
         )
     return index
@@ -139,7 +144,9 @@ def _parse_values(path: Path, table: pd.DataFrame, spec: SeriesSpec) -> dict[str
         numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
         bad = _first_bad(~np.isfinite(numbers))
         if bad is not None:
-            raise DataFileError(str(path), "value is not a number", line=bad + 2, column=column, value=text.iloc[bad])
+            raise DataFileError(
+                str(path), "value is not a number", line=bad + 2, column=column, value=text.iloc[bad]
+            )
         floor_bad = numbers <= 0 if spec.strictly_positive else numbers < 0
         bad = _first_bad(floor_bad)
         if bad is not None:
@@ -158,9 +165,7 @@ def read_series(path: Path, spec: SeriesSpec) -> pd.DataFrame:
     """
     text = _read_text(path)
     try:
-        table = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataFileError(str(path), f"is not a well-formed CSV file ({exc})") from None
     _check_header(path, list(table.columns), spec)
@@ -192,9 +197,12 @@ def _ohlc_issues(spec: SeriesSpec, frame: pd.DataFrame) -> Iterable[QualityIssue
     lo = frame[["OPEN", "CLOSE", "HIGH"]].min(axis=1)
     bad = frame.index[(frame["HIGH"] < hi) | (frame["LOW"] > lo)]
     if len(bad):
-        yield QualityIssue(spec.name, "open or close outside the day's high-low (kept as is)", tuple(bad.date))
-    flat = frame.index[(frame["OPEN"] == frame["HIGH"]) & (frame["HIGH"] == frame["LOW"])
-                       & (frame["LOW"] == frame["CLOSE"])]
+        yield QualityIssue(
+            spec.name, "open or close outside the day's high-low (kept as is)", tuple(bad.date)
+        )
+    flat = frame.index[
+        (frame["OPEN"] == frame["HIGH"]) & (frame["HIGH"] == frame["LOW"]) & (frame["LOW"] == frame["CLOSE"])
+    ]
     if len(flat) > 20:
         yield QualityIssue(spec.name, "no intraday range (open = high = low = close)", tuple(flat.date))
 
@@ -203,18 +211,30 @@ def _calendar_issues(spec: SeriesSpec, frame: pd.DataFrame, sessions: pd.Datetim
     issues = []
     after = frame.index[frame.index > sessions[-1]]
     if len(after):
-        issues.append(QualityIssue(spec.name, f"dates after {PRIMARY}'s last session (left out)", tuple(after.date)))
+        issues.append(
+            QualityIssue(spec.name, f"dates after {PRIMARY}'s last session (left out)", tuple(after.date))
+        )
     off = frame.index[frame.index <= sessions[-1]].difference(sessions)
     if len(off):
-        issues.append(QualityIssue(spec.name, "dates that are not NYSE sessions (left out of the aligned frame)",
-                                   tuple(off.date)))
+        issues.append(
+            QualityIssue(
+                spec.name, "dates that are not NYSE sessions (left out of the aligned frame)", tuple(off.date)
+            )
+        )
     inside = sessions[(sessions >= frame.index[0]) & (sessions <= frame.index[-1])]
     missing = inside.difference(frame.index)
     if len(missing):
-        issues.append(QualityIssue(spec.name, "sessions missing inside its coverage (NaN in the aligned frame)",
-                                   tuple(missing.date)))
+        issues.append(
+            QualityIssue(
+                spec.name,
+                "sessions missing inside its coverage (NaN in the aligned frame)",
+                tuple(missing.date),
+            )
+        )
     if frame.index[0] > sessions[0]:
-        issues.append(QualityIssue(spec.name, f"starts after {PRIMARY} (NaN before)", (frame.index[0].date(),)))
+        issues.append(
+            QualityIssue(spec.name, f"starts after {PRIMARY} (NaN before)", (frame.index[0].date(),))
+        )
     return issues
 
 
@@ -257,7 +277,8 @@ class MarketHistory:
         i = int(np.searchsorted(self._ordinals, day.toordinal(), side="right")) - 1
         if i < 0 or day > self.last_date:
             raise InputError(
-                "date", day.isoformat(),
+                "date",
+                day.isoformat(),
                 f"must be within the history {self.first_date.isoformat()}..{self.last_date.isoformat()}",
             )
         return i
@@ -311,14 +332,20 @@ def load_history(directory: Path | None = None) -> MarketHistory:
     folder = directory or bundled_directory()
     series = {spec.name: read_series(_series_path(folder, spec.name), spec) for spec in SERIES}
     primary = series[PRIMARY]
-    sessions = pd.DatetimeIndex(pd.to_datetime(calendar.sessions_between(primary.index[0].date(),
-                                                                          primary.index[-1].date())))
+    sessions = pd.DatetimeIndex(
+        pd.to_datetime(calendar.sessions_between(primary.index[0].date(), primary.index[-1].date()))
+    )
     off_calendar = primary.index.difference(sessions)
     if len(off_calendar):
         path = _series_path(folder, PRIMARY)
         line = int(primary.index.get_loc(off_calendar[0])) + 2
-        raise DataFileError(str(path), "date is not an NYSE session", line=line, column="DATE",
-                            value=off_calendar[0].date().isoformat())
+        raise DataFileError(
+            str(path),
+            "date is not an NYSE session",
+            line=line,
+            column="DATE",
+            value=off_calendar[0].date().isoformat(),
+        )
     issues: list[QualityIssue] = []
     for spec in SERIES:
         issues.extend(_calendar_issues(spec, series[spec.name], sessions))

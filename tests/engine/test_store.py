@@ -62,7 +62,8 @@ def test_migrations_resume_from_the_stored_version(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, (2, "extra", v2)))
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
     reopened = Store(path)
-    assert applied == [2] and reopened.schema_version == 2
+    assert applied == [2]
+    assert reopened.schema_version == 2
     reopened.close()
 
 
@@ -74,7 +75,9 @@ def test_bars_read_back_identical(store: Store) -> None:
     back = store.load_bars("SPX")
     assert back.index.equals(spx.index)
     np.testing.assert_array_equal(back.to_numpy(), spx[["open", "high", "low", "close"]].to_numpy())
-    window = store.load_bars("SPX", history.close_time(date(2008, 10, 6)), history.close_time(date(2008, 10, 10)))
+    window = store.load_bars(
+        "SPX", history.close_time(date(2008, 10, 6)), history.close_time(date(2008, 10, 10))
+    )
     assert [t.date() for t in window.index] == [date(2008, 10, d) for d in (6, 7, 8, 9, 10)]
 
 
@@ -83,12 +86,26 @@ def test_nan_survives_the_round_trip(store: Store) -> None:
     bars = pd.DataFrame({"open": [np.nan], "high": [2.0], "low": [1.0], "close": [1.5]}, index=index)
     store.save_bars("X", bars, DataSource.RECORDED)
     back = store.load_bars("X")
-    assert np.isnan(back["open"].iloc[0]) and back["close"].iloc[0] == 1.5
+    assert np.isnan(back["open"].iloc[0])
+    assert back["close"].iloc[0] == 1.5
 
 
 def test_a_failed_write_leaves_nothing(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.transaction() as db:
-        db["bars"].insert({"series": "Y", "ts_utc": "2024-01-02T21:00:00.000000+00:00", "open": 1.0,
-                           "high": 1.0, "low": 1.0, "close": 1.0, "source": "recorded"})
-        raise RuntimeError("crash mid-write")
+    def crash_mid_write() -> None:
+        with store.transaction() as db:
+            db["bars"].insert(
+                {
+                    "series": "Y",
+                    "ts_utc": "2024-01-02T21:00:00.000000+00:00",
+                    "open": 1.0,
+                    "high": 1.0,
+                    "low": 1.0,
+                    "close": 1.0,
+                    "source": "recorded",
+                }
+            )
+            raise RuntimeError("crash mid-write")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_write()
     assert store.load_bars("Y").empty

@@ -24,7 +24,8 @@ def test_bundled_history_is_aligned_typed_and_tz_aware(market: hist.MarketHistor
     assert market.last_date >= date(2026, 7, 1)
     assert str(frame.index.tz) == "America/New_York"
     assert all(dtype == np.float64 for dtype in frame.dtypes)
-    assert frame.index.is_monotonic_increasing and frame.index.is_unique
+    assert frame.index.is_monotonic_increasing
+    assert frame.index.is_unique
     # The bar of a half day is stamped with its 13:00 close, not a made-up 16:00.
     assert market.close_time(date(2024, 11, 29)).time() == time(13, 0)
     assert frame["spx_close"].notna().all()
@@ -76,7 +77,10 @@ GOOD = "DATE,OPEN,HIGH,LOW,CLOSE\n2024-01-02,1,2,0.5,1.5\n2024-01-03,1,2,0.5,1.5
     ("text", "message"),
     [
         ("DATE,OPEN,HIGH,LOW\n2024-01-02,1,2,0.5\n", r"line 1: header is"),
-        (GOOD + "2024-01-4,1,2,0.5,1.5\n", r"line 4, column DATE: date is not YYYY-MM-DD \(value '2024-01-4'\)"),
+        (
+            GOOD + "2024-01-4,1,2,0.5,1.5\n",
+            r"line 4, column DATE: date is not YYYY-MM-DD \(value '2024-01-4'\)",
+        ),
         (GOOD + "2024-01-04,1,abc,0.5,1.5\n", r"line 4, column HIGH: value is not a number \(value 'abc'\)"),
         (GOOD + "2024-01-04,1,2,0.5,-3\n", r"line 4, column CLOSE: value must be > 0 \(value '-3'\)"),
         (GOOD + "2024-01-03,1,2,0.5,1.5\n", r"line 4, column DATE: date appears twice"),
