@@ -142,3 +142,164 @@ class Chain:
             if chain_slice.expiry == expiry:
                 return chain_slice
         raise KeyError(f"expiry {expiry.isoformat()} is not listed in the {self.underlying} chain")
+
+
+# --- strategy values (issue 3) ----------------------------------------------------------------
+
+
+class Regime(enum.StrEnum):
+    """Market regime of seed 002 §3.3."""
+
+    BULLISH_CALM = "Bullish Calm"
+    ELEVATED_VOL = "Elevated Vol"
+    HIGH_VOL = "High Vol"
+    CRISIS = "Crisis"
+    BEAR_TREND = "Bear Trend"
+
+    @property
+    def halts_entries(self) -> bool:
+        """Return True for the regimes in which 002 allows no new entries."""
+        return self in (Regime.CRISIS, Regime.BEAR_TREND)
+
+
+class CheckStatus(enum.StrEnum):
+    """Outcome of one gate or diagnosis check. NO_DATA and DISABLED never count as a pass."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NO_DATA = "NO DATA"
+    DISABLED = "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """One gate or diagnosis check: its value, its threshold, and what it decided."""
+
+    name: str
+    status: CheckStatus
+    value: float | str | None
+    threshold: str
+    detail: str
+
+    @property
+    def passed(self) -> bool:
+        """Return True only for an enabled check that passed."""
+        return self.status is CheckStatus.PASS
+
+    @property
+    def blocks(self) -> bool:
+        """Return True when this check stops an entry (a FAIL; NO DATA on a required input)."""
+        return self.status is CheckStatus.FAIL
+
+
+class StructureKind(enum.StrEnum):
+    """The defined-risk structures the engine builds."""
+
+    PUT_CREDIT_SPREAD = "Put Credit Spread"
+    CALL_CREDIT_SPREAD = "Call Credit Spread"
+    IRON_CONDOR = "Iron Condor"
+    BROKEN_WING_BUTTERFLY = "Broken-Wing Butterfly"
+    CALENDAR = "Calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One option of a structure, quoted at the moment the structure was built.
+
+    `quantity` is signed per one unit of the structure: -1 sold, +1 bought, -2 for the body of
+    a butterfly. Greeks are per option (engine.pricing units).
+    """
+
+    right: Right
+    strike: float
+    expiry: date
+    quantity: int
+    bid: float
+    ask: float
+    mid: float
+    iv: float
+    delta: float
+    gamma: float
+    theta: float
+    vega: float
+
+    @property
+    def action(self) -> str:
+        """Return BUY or SELL, as an order ticket says it."""
+        return "BUY" if self.quantity > 0 else "SELL"
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """A multi-leg position per one unit, in index points (x multiplier for dollars).
+
+    Credit is positive when the structure is sold for a net credit. `credit_natural` is what
+    selling at the bid / buying at the ask would collect. `max_profit` and `max_loss` (both
+    positive numbers) are at the mid credit. Greeks are net, per one unit.
+    """
+
+    kind: StructureKind
+    underlying: str
+    legs: tuple[Leg, ...]
+    credit_mid: float
+    credit_natural: float
+    max_profit: float
+    max_loss: float
+    breakevens: tuple[float, ...]
+    probability_of_profit: float
+    delta: float
+    gamma: float
+    theta: float
+    vega: float
+    multiplier: int = 100
+
+    @property
+    def expiry(self) -> date:
+        """Return the nearest expiry among the legs."""
+        return min(leg.expiry for leg in self.legs)
+
+    @property
+    def width(self) -> float:
+        """Return the distance between the outermost strikes."""
+        strikes = [leg.strike for leg in self.legs]
+        return max(strikes) - min(strikes)
+
+
+@dataclass(frozen=True, slots=True)
+class ExitPlan:
+    """Where a position will be closed (002 §7): debits per unit in points, and the time stop."""
+
+    profit_target_debit: float
+    stop_loss_debit: float
+    time_stop: date
+    soft_warning: date
+
+
+@dataclass(frozen=True, slots=True)
+class RiskVerdict:
+    """The risk manager's decision: approved, or vetoed naming the limit, value and threshold."""
+
+    approved: bool
+    limit: str = ""
+    value: float | None = None
+    threshold: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open position as the strategy and risk manager see it."""
+
+    position_id: str
+    underlying: str
+    structure: Structure
+    contracts: int
+    entry_credit: float  # points per unit actually received
+    opened_on: date
+    exit_plan: ExitPlan
+
+    @property
+    def max_loss_dollars(self) -> float:
+        """Return the most this position can lose, in dollars, at the credit actually received."""
+        per_unit = self.structure.max_loss + self.structure.credit_mid - self.entry_credit
+        return per_unit * self.structure.multiplier * self.contracts
