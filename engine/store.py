@@ -83,8 +83,31 @@ def _v1_market_data(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX chain_slices_snapshot ON chain_slices(snapshot_id)")
 
 
+def _v2_circuit_breaker(db: sqlite_utils.Database) -> None:
+    """Create the circuit breaker's state (one row per scope) and its event journal (engine.risk)."""
+    db.execute(
+        """CREATE TABLE circuit_breaker (
+            scope TEXT PRIMARY KEY,
+            consecutive_max_losses INTEGER NOT NULL, recent TEXT NOT NULL,
+            tripped_on TEXT, halted_through TEXT,
+            manual_halt_by TEXT, manual_halt_why TEXT, manual_halt_on TEXT,
+            last_resume_by TEXT, last_resume_why TEXT, last_resume_on TEXT,
+            updated_on TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE circuit_breaker_events (
+            id INTEGER PRIMARY KEY, scope TEXT NOT NULL, day TEXT NOT NULL,
+            event TEXT NOT NULL, detail TEXT NOT NULL,
+            consecutive_max_losses INTEGER NOT NULL, halted_through TEXT,
+            manual_halt INTEGER NOT NULL)"""
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
-MIGRATIONS: tuple[Migration, ...] = ((1, "market data: bars and chains", _v1_market_data),)
+MIGRATIONS: tuple[Migration, ...] = (
+    (1, "market data: bars and chains", _v1_market_data),
+    (2, "circuit breaker", _v2_circuit_breaker),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

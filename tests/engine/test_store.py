@@ -54,16 +54,19 @@ def test_migrations_resume_from_the_stored_version(tmp_path: Path, monkeypatch: 
     path = tmp_path / "m.db"
     Store(path).close()
     applied: list[int] = []
+    next_version = store_module.SCHEMA_VERSION + 1
 
-    def v2(db: object) -> None:
-        applied.append(2)
+    def add_extra_table(db: object) -> None:
+        applied.append(next_version)
         db.execute("CREATE TABLE extra (x INTEGER)")  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, (2, "extra", v2)))
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(
+        store_module, "MIGRATIONS", (*store_module.MIGRATIONS, (next_version, "extra", add_extra_table))
+    )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", next_version)
     reopened = Store(path)
-    assert applied == [2]
-    assert reopened.schema_version == 2
+    assert applied == [next_version]
+    assert reopened.schema_version == next_version
     reopened.close()
 
 
