@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 # Compile the numba kernels into their on-disk cache so the first launch is quick.
 warm: $(STAMP)
-	$(BIN)/python -m engine.pricing.warmup
+	$(BIN)/python -m engine.warmup
 
 demo: warm
 	$(BIN)/optimus
