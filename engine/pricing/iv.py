@@ -27,6 +27,7 @@ from numba import prange
 from engine.pricing import inputs, iv_core
 from engine.pricing.inputs import POSITIVE_PRICE, RATE, YEARS_OR_EXPIRED, FloatArray
 from engine.pricing.special import inline_jit, parallel_jit
+from engine.pricing.threads import serial_when_small
 
 _INF = math.inf
 
@@ -101,6 +102,7 @@ def _discounted_kernel(
         strike_pv[i] = k[i] * math.exp(-r[i] * t[i])
 
 
+@serial_when_small
 def price_bounds(
     is_call: object, spot: object, strike: object, t: object, rate: object, div_yield: object
 ) -> tuple[FloatArray, FloatArray]:
@@ -159,6 +161,7 @@ def black76_implied_vol_into(
     return int(_bsm_iv_kernel(price, rights, forward, strike, t, rate, rate, iv_out, reason_out))
 
 
+@serial_when_small
 def implied_vol(
     price: object,
     is_call: object,
@@ -185,6 +188,7 @@ def implied_vol(
     return iv_out.reshape(shape), reason_out.reshape(shape)
 
 
+@serial_when_small
 def black76_implied_vol(
     price: object, is_call: object, forward: object, strike: object, t: object, rate: object
 ) -> tuple[FloatArray, ReasonArray]:

@@ -38,6 +38,7 @@ from engine.pricing.special import (
     ncdf_pdf,
     parallel_jit,
 )
+from engine.pricing.threads import serial_when_small
 
 _INF = math.inf
 _TINY = 1e-300
@@ -309,6 +310,7 @@ def _prepare_b76(
     return shape, rights, flat
 
 
+@serial_when_small
 def bsm_greeks(
     is_call: object,
     spot: object,
@@ -330,6 +332,7 @@ def bsm_greeks(
     return Greeks(*(a.reshape(shape) for a in out))
 
 
+@serial_when_small
 def bsm_price(
     is_call: object,
     spot: object,
@@ -348,6 +351,7 @@ def bsm_price(
     return price.reshape(shape)
 
 
+@serial_when_small
 def black76_greeks(
     is_call: object, forward: object, strike: object, t: object, rate: object, vol: object
 ) -> Greeks:
@@ -360,6 +364,7 @@ def black76_greeks(
     return Greeks(*(a.reshape(shape) for a in out))
 
 
+@serial_when_small
 def black76_price(
     is_call: object, forward: object, strike: object, t: object, rate: object, vol: object
 ) -> FloatArray:

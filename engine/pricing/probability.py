@@ -28,6 +28,7 @@ from engine.pricing import inputs
 from engine.pricing.inputs import FloatArray, Rule
 from engine.pricing.special import flog, inline_jit, ncdf, parallel_jit
 from engine.pricing.structures import Legs, breakevens
+from engine.pricing.threads import serial_when_small
 
 _POSITIVE = inputs.POSITIVE_PRICE
 _NON_NEGATIVE_YEARS = Rule(
@@ -104,6 +105,7 @@ def _prepare(
     return inputs.broadcast_values([*values, mu])
 
 
+@serial_when_small
 def prob_touch(
     spot: object, level: object, t: object, vol: object, rate: object = 0.0,
     div_yield: object = 0.0, drift: object | None = None,
@@ -116,6 +118,7 @@ def prob_touch(
     return out.reshape(shape)
 
 
+@serial_when_small
 def prob_below(
     spot: object, level: object, t: object, vol: object, rate: object = 0.0,
     div_yield: object = 0.0, drift: object | None = None,
@@ -129,6 +132,7 @@ def prob_below(
     return out.reshape(shape)
 
 
+@serial_when_small
 def prob_finish_beyond(
     spot: object, level: object, t: object, vol: object, rate: object = 0.0,
     div_yield: object = 0.0, drift: object | None = None,
@@ -140,6 +144,7 @@ def prob_finish_beyond(
     return np.where(flat[1] == flat[0], 1.0, beyond).reshape(shape)
 
 
+@serial_when_small
 def prob_profit_at_expiry(
     legs: Legs, credit: object, spot: object, t: object, vol: object, rate: object = 0.0,
     div_yield: object = 0.0, drift: object | None = None,
