@@ -105,10 +105,10 @@ class LimitParams(_Frozen):
     daily_profit_stop_enabled: bool = False
     daily_profit_stop_pct: float = Field(1.2, **_range(0.1, 20))
     max_delta_per_trade: float = Field(30.0, **_range(1, 10_000))
-    max_vega_per_trade: float = Field(100.0, **_range(1, 100_000))
+    max_vega_per_trade: float = Field(1000.0, **_range(1, 100_000))
     max_portfolio_delta: float = Field(200.0, **_range(1, 100_000))
     max_portfolio_gamma: float = Field(50.0, **_range(0.1, 10_000))
-    max_portfolio_vega: float = Field(500.0, **_range(1, 1_000_000))
+    max_portfolio_vega: float = Field(5000.0, **_range(1, 1_000_000))
 
 
 class Settings(_Frozen):

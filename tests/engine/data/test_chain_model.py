@@ -60,7 +60,8 @@ def test_strikes_step_5_near_the_money(source: ModelledChainSource) -> None:
 def test_quotes_sit_on_spx_ticks_and_around_the_model(source: ModelledChainSource) -> None:
     chain_slice = _near_45(source, CALM)
     for side in (chain_slice.calls, chain_slice.puts):
-        assert np.all(side.bid >= 0) and np.all(side.ask > side.bid)
+        assert np.all(side.bid >= 0)
+        assert np.all(side.ask > side.bid)
         for prices in (side.bid, side.ask):
             ticks = tick_size(prices)
             assert np.allclose(np.round(prices / ticks) * ticks, prices, atol=1e-9)
@@ -125,7 +126,7 @@ def test_chain_is_future_blind(history: MarketHistory, source: ModelledChainSour
 
 
 def test_holidays_and_dates_outside_the_history_are_refused(source: ModelledChainSource) -> None:
-    with pytest.raises(InputError, match="2008-07-04.*not a session"):
+    with pytest.raises(InputError, match=r"2008-07-04.*not a session"):
         source.chain_at(date(2008, 7, 4))
     with pytest.raises(InputError, match="1989-06-01"):
         source.chain_at(date(1989, 6, 1))
@@ -133,7 +134,8 @@ def test_holidays_and_dates_outside_the_history_are_refused(source: ModelledChai
 
 def test_strike_grid_rejects_nothing_sensible() -> None:
     grid = strike_grid(4000.0, 0.15, 45 / 365)
-    assert grid[0] > 0 and 4000.0 in set(grid)
+    assert grid[0] > 0
+    assert 4000.0 in set(grid)
 
 
 def test_a_chain_saved_to_the_store_reads_back_identical(source: ModelledChainSource, tmp_path: Path) -> None:
@@ -142,11 +144,16 @@ def test_a_chain_saved_to_the_store_reads_back_identical(source: ModelledChainSo
     store.save_chain(chain)
     back = store.load_chain("SPX", chain.as_of, DataSource.MODELLED)
     store.close()
-    assert back.as_of == chain.as_of and back.expirations == chain.expirations
+    assert back.as_of == chain.as_of
+    assert back.expirations == chain.expirations
     for a, b in zip(chain.slices, back.slices, strict=True):
         np.testing.assert_array_equal(a.strikes, b.strikes)
         for side_a, side_b in ((a.calls, b.calls), (a.puts, b.puts)):
             for name in side_a.__slots__:
                 np.testing.assert_array_equal(getattr(side_a, name), getattr(side_b, name))
         assert (a.forward, a.rate, a.time_to_expiry, a.expiration) == (
-            b.forward, b.rate, b.time_to_expiry, b.expiration)
+            b.forward,
+            b.rate,
+            b.time_to_expiry,
+            b.expiration,
+        )

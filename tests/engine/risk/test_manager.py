@@ -215,13 +215,13 @@ def test_delta_per_trade_in_share_equivalents(contracts: int, approved: bool) ->
 
 @pytest.mark.parametrize(("contracts", "approved"), [(1, True), (2, True), (3, False)])
 def test_vega_per_trade_in_dollars_per_vol_point(contracts: int, approved: bool) -> None:
-    verdict = _verdict(structure=spread(vega=-0.5), contracts=contracts)  # $50 per contract
+    verdict = _verdict(structure=spread(vega=-5.0), contracts=contracts)  # $500 per contract
     assert verdict.approved is approved
     if not approved:
         assert (verdict.limit, verdict.value, verdict.threshold) == (
             "vega per trade",
-            pytest.approx(150.0),
-            100.0,
+            pytest.approx(1500.0),
+            1000.0,
         )
 
 
