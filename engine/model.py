@@ -188,8 +188,11 @@ class GateResult:
 
     @property
     def blocks(self) -> bool:
-        """Return True when this check stops an entry (a FAIL; NO DATA on a required input)."""
-        return self.status is CheckStatus.FAIL
+        """Return True when this check stops an entry: FAIL, or NO DATA (missing input never passes).
+
+        A DISABLED check neither passes nor blocks.
+        """
+        return self.status in (CheckStatus.FAIL, CheckStatus.NO_DATA)
 
 
 class StructureKind(enum.StrEnum):

@@ -81,7 +81,7 @@ class GateOutcome:
     @property
     def blocks(self) -> bool:
         """Return True for FAIL and NO DATA; a DISABLED gate never blocks and never passes."""
-        return self.result.status in (CheckStatus.FAIL, CheckStatus.NO_DATA)
+        return self.result.blocks
 
 
 def _outcome(result: GateResult, why: str) -> GateOutcome:
