@@ -22,7 +22,6 @@ import engine.indicators as ind
 from engine.indicators._inputs import FloatArray
 
 REPO_MARKET = Path(__file__).resolve().parents[2] / "resources" / "market" / "SPX.csv.gz"
-SHARED_MARKET = Path("/work/shared/data/market/SPX.csv")
 RTOL = 1e-10
 
 
@@ -55,11 +54,8 @@ def random_walk_bars(seed: int, count: int = 1200) -> Bars:
 
 
 def spx_bars() -> Bars:
-    """Return the real SPX daily history from 1990 (the repo's bundled copy, else the shared one)."""
-    path = REPO_MARKET if REPO_MARKET.exists() else SHARED_MARKET
-    if not path.exists():
-        pytest.skip(f"no SPX history at {REPO_MARKET} or {SHARED_MARKET}")
-    frame = pd.read_csv(path)
+    """Return the real SPX daily history from 1990 (bundled with the package; missing is a failure)."""
+    frame = pd.read_csv(REPO_MARKET)
     frame = frame[frame["DATE"] >= "1990-01-01"]
     columns = (frame[name].to_numpy(np.float64) for name in ("HIGH", "LOW", "CLOSE"))
     return Bars("spx", *columns)

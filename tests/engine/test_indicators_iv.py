@@ -16,10 +16,7 @@ import engine.indicators as ind
 from engine.errors import InputError
 from engine.indicators._inputs import FloatArray
 
-MARKET_DIRS = (
-    Path(__file__).resolve().parents[2] / "resources" / "market",
-    Path("/work/shared/data/market"),
-)
+MARKET_DIRS = (Path(__file__).resolve().parents[2] / "resources" / "market",)
 NAN = math.nan
 
 
@@ -55,13 +52,13 @@ def reference_min_max_rank(iv: list[float], lookback: int) -> list[float]:
 
 
 def read_close(name: str) -> pd.Series:
-    """Return a bundled Cboe series' closes indexed by date (skip if the data is not here)."""
+    """Return a bundled Cboe series' closes indexed by date (missing data is a failure)."""
     for folder in MARKET_DIRS:
         for path in (folder / f"{name}.csv.gz", folder / f"{name}.csv"):
             if path.exists():
                 frame = pd.read_csv(path)
                 return pd.Series(frame["CLOSE"].to_numpy(np.float64), index=frame["DATE"])
-    pytest.skip(f"no {name} history bundled")
+    pytest.fail(f"no {name} history bundled in {MARKET_DIRS}")
 
 
 @pytest.fixture(scope="module")
