@@ -1,30 +1,7 @@
-"""Fixtures of the terminal tests: headless Qt, no user directories, no leaked windows."""
+"""Fixtures of the terminal tests: the panel tests' (headless Qt, no user directories, no leaks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from tests.widgets.conftest import isolated_config, no_leaked_windows
 
-import pytest
-from PySide6.QtWidgets import QApplication
-
-from tests.widgets.qt_support import check_no_leaks, live_top_level_widgets, widget_key
-
-
-@pytest.fixture(autouse=True)
-def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the terminal's config directory at the test's temporary directory."""
-    folder = tmp_path / "config"
-    monkeypatch.setenv("OPTIMUS_CONFIG_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_windows(qapp: QApplication, request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a top-level widget alive once its fixtures are gone."""
-    before = {widget_key(w) for w in live_top_level_widgets(collect=False)}
-    yield
-    # This fixture is torn down after the test's own; drop the test's references to their
-    # values so what they owned can be collected (pytest itself drops them a moment later).
-    request.node.funcargs.clear()
-    check_no_leaks(before)
+__all__ = ["isolated_config", "no_leaked_windows"]
