@@ -65,6 +65,7 @@ class UnderlyingParams(_Frozen):
     vix_crisis_threshold: float = Field(35.0, **_range(30, 45))
     vix_high_vol_threshold: float = Field(25.0, **_range(20, 30))
     vix_term_structure_threshold: float = Field(1.05, **_range(1.00, 1.10))
+    high_vol_allocation_pct: float = Field(75.0, **_range(50, 75))  # 002 §3.3: High Vol reduced size
     # Options of 002 §7.3, §11.1, §11.2 and gate switches
     soft_warning_dte: int = Field(28, **_range(21, 35))
     soft_warning_profit_target_pct: float = Field(40.0, **_range(20, 75))

@@ -35,7 +35,16 @@ from engine.config import Settings
 from engine.data.chain_model import ModelledChainSource
 from engine.data.history import MarketHistory
 from engine.errors import InputError
-from engine.model import ChainSlice, ExitPlan, Expiration, GateResult, Right, RiskVerdict, Structure
+from engine.model import (
+    ChainSlice,
+    ExitPlan,
+    Expiration,
+    GateResult,
+    Regime,
+    Right,
+    RiskVerdict,
+    Structure,
+)
 from engine.risk.manager import RiskManager
 from engine.risk.portfolio import PortfolioSnapshot
 from engine.strategy.conviction import Conviction, ConvictionInputs, score_conviction, trend_strength_pct
@@ -260,6 +269,10 @@ class Evaluator:
             proposal.candidate,
         )
 
+    def _regime_allocation(self, regime: Regime | None) -> float:
+        """Return the share of full size the regime allows (002 §3.3: High Vol is reduced)."""
+        return self.params.high_vol_allocation_pct / 100.0 if regime is Regime.HIGH_VOL else 1.0
+
     def _no_proposal(self, inputs: GateInputs, reason: str) -> _Proposal:
         """Return the day's result without a spread: the candidate gates report "not evaluated"."""
         return _Proposal(None, run_gates(CANDIDATE_GATES, inputs, self.disabled_gates), reason)
@@ -284,7 +297,8 @@ class Evaluator:
         gates = run_gates(CANDIDATE_GATES, replace(inputs, candidate=structure), self.disabled_gates)
         conviction = self._conviction(inputs.state, book)
         request = SizingRequest.for_structure(structure, book.equity, book.peak_equity,
-                                              conviction=conviction.multiplier, vix=inputs.state.vix)
+                                              conviction=conviction.multiplier, vix=inputs.state.vix,
+                                              allocation=self._regime_allocation(inputs.regime.regime))
         sizing = self.sizer.size(request)
         risk = None
         if sizing.contracts >= 1:  # the risk manager judges a real order only

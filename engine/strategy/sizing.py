@@ -81,6 +81,7 @@ class SizingRequest:
     conviction: float = 1.0
     vix: float | None = None
     stats: TradeStats | None = None
+    allocation: float = 1.0  # the regime's share of full size (002 §3.3: High Vol 50-75 %)
 
     def __post_init__(self) -> None:
         for name in ("equity", "peak_equity"):
@@ -91,15 +92,17 @@ class SizingRequest:
             raise InputError("max_loss_per_contract_dollars", loss, "must be > 0 (defined risk only)")
         if not (math.isfinite(self.conviction) and self.conviction >= 0.0):
             raise InputError("conviction", self.conviction, "must be a multiplier >= 0")
+        if not (math.isfinite(self.allocation) and 0.0 <= self.allocation <= 1.0):
+            raise InputError("allocation", self.allocation, "must be a share of full size in 0..1")
 
     @classmethod
     def for_structure(
         cls, structure: Structure, equity: float, peak_equity: float, *, conviction: float = 1.0,
-        vix: float | None = None, stats: TradeStats | None = None,
+        vix: float | None = None, stats: TradeStats | None = None, allocation: float = 1.0,
     ) -> SizingRequest:
         """Return the request for one unit of ``structure`` (max loss x multiplier per contract)."""
         loss = structure.max_loss * structure.multiplier
-        return cls(equity, peak_equity, loss, conviction, vix, stats)
+        return cls(equity, peak_equity, loss, conviction, vix, stats, allocation)
 
     @property
     def drawdown_pct(self) -> float:
@@ -184,7 +187,7 @@ def drawdown_risk_pct(risk_per_trade_pct: float, drawdown_pct: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class MaxLossSizer:
-    """002's default: floor(equity x risk % (drawdown-scaled) x conviction / max loss per contract)."""
+    """002's default: floor(equity x risk % (drawdown-scaled) x conviction x regime allocation / max loss)."""
 
     risk_per_trade_pct: float = 2.0
     max_risk_pct: float = MAX_RISK_PER_TRADE_PCT
@@ -202,12 +205,14 @@ class MaxLossSizer:
             return _no_trade("max loss sizing: no equity: 0")
         drawdown = request.drawdown_pct
         risk_pct = drawdown_risk_pct(self.risk_per_trade_pct, drawdown)
-        scaled = risk_pct * request.conviction
+        scaled = risk_pct * request.conviction * request.allocation
         effective = min(scaled, self.max_risk_pct)
         how = f"risk {risk_pct:.2f}%"
         if risk_pct < self.risk_per_trade_pct:
             how += f" (drawdown {drawdown:.1f}% cuts {self.risk_per_trade_pct:.2f}%)"
         how += f" x conviction {request.conviction:.2f}"
+        if request.allocation < 1.0:
+            how += f" x regime allocation {request.allocation:.0%}"
         if effective < scaled:
             how += f", capped at {self.max_risk_pct:.2f}%"
         how += f" of {_money(request.equity)}"

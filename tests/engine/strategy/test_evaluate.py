@@ -254,3 +254,11 @@ def test_report_shows_diagnosis_regime_gates_candidate_and_the_log(evaluator: Ev
         assert needle in text
     crisis = report(evaluator.evaluate(date(2008, 10, 10)))
     assert "Candidate: none (Crisis regime (VIX 69.95 > 35))" in crisis
+
+
+def test_high_vol_signal_is_sized_at_the_reduced_allocation(evaluator: Evaluator) -> None:
+    # Found by scanning 2010-2024 for signals in the High Vol regime (16 such days).
+    evaluation = evaluator.evaluate(date(2010, 2, 5))
+    assert evaluation.regime.regime is Regime.HIGH_VOL
+    assert evaluation.candidate is not None
+    assert "regime allocation 75%" in evaluation.candidate.sizing.detail

@@ -332,3 +332,18 @@ def test_contracts_never_risk_more_than_the_budget(
         assert result.risk_budget is not None
         assert result.contracts * loss <= result.risk_budget
     assert MaxLossSizer(3.0).size(request).contracts * loss <= equity * 0.03 * (1 + 1e-12)
+
+
+def test_high_vol_regime_allocation_scales_the_max_loss_budget() -> None:
+    # 002 §3.3: High Vol trades at reduced size; 75 % of a $10,000 budget buys one $4,600 spread.
+    full = MaxLossSizer(2.0).size(SizingRequest(500_000.0, 500_000.0, 4_600.0))
+    reduced = MaxLossSizer(2.0).size(SizingRequest(500_000.0, 500_000.0, 4_600.0, allocation=0.75))
+    assert full.contracts == 2
+    assert reduced.contracts == 1
+    assert reduced.risk_budget == pytest.approx(7_500.0)
+    assert "regime allocation 75%" in reduced.detail
+
+
+def test_allocation_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(InputError, match=r"allocation=1\.5"):
+        SizingRequest(500_000.0, 500_000.0, 4_600.0, allocation=1.5)
