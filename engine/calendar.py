@@ -49,14 +49,14 @@ from engine.errors import InputError
 from engine.model import Expiration, Settlement
 
 MARKET_TZ = ZoneInfo("America/New_York")
-CALENDAR_FIRST = "1990-01-01"
-CALENDAR_LAST = "2031-12-31"
+CALENDAR_FIRST = date(1990, 1, 1)
+CALENDAR_LAST = date(2031, 12, 31)
 AM_SETTLEMENT_TIME = time(9, 30)
 
 
 @functools.cache
 def _xnys() -> xcals.ExchangeCalendar:
-    return xcals.get_calendar("XNYS", start=CALENDAR_FIRST, end=CALENDAR_LAST)
+    return xcals.get_calendar("XNYS", start=CALENDAR_FIRST.isoformat(), end=CALENDAR_LAST.isoformat())
 
 
 @functools.cache
@@ -66,7 +66,7 @@ def _session_ordinals() -> np.ndarray:
 
 
 def _check_range(day: date) -> None:
-    if not (date.fromisoformat(CALENDAR_FIRST) <= day <= date.fromisoformat(CALENDAR_LAST)):
+    if not (CALENDAR_FIRST <= day <= CALENDAR_LAST):
         raise InputError("date", day.isoformat(), f"must be within {CALENDAR_FIRST}..{CALENDAR_LAST}")
 
 

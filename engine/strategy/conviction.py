@@ -133,37 +133,44 @@ def _missing(name: str, what: str) -> FactorScore:
     return FactorScore(name, None, None, f"no data ({what} unknown): excluded")
 
 
-def _iv_rank_factor(iv_rank: float | None) -> FactorScore:
-    if iv_rank is None or not _known(iv_rank):
-        return _missing("IV rank", "IV rank")
-    score = IV_RANK.score(iv_rank)
-    return FactorScore("IV rank", iv_rank, score, f"{iv_rank:.1f}% -> {score:.2f} (low <=55, high >=70)")
+def _scaled_factor(
+    name: str, value: float | None, scale: Breakpoints, missing: str, reading: str, legend: str
+) -> FactorScore:
+    """Score one market reading on its scale; an unknown reading is excluded, never guessed."""
+    if value is None or not _known(value):
+        return _missing(name, missing)
+    score = scale.score(value)
+    return FactorScore(name, value, score, f"{reading.format(value)} -> {score:.2f} ({legend})")
 
 
-def _term_structure_factor(ratio: float | None) -> FactorScore:
-    if ratio is None or not _known(ratio):
-        return _missing("Term structure", "VIX/VIX3M")
-    score = TERM_STRUCTURE.score(ratio)
-    return FactorScore(
-        "Term structure", ratio, score, f"VIX/VIX3M {ratio:.3f} -> {score:.2f} (flat >=1.00, strong <=0.85)"
-    )
-
-
-def _trend_factor(pct: float | None) -> FactorScore:
-    if pct is None or not _known(pct):
-        return _missing("Trend strength", "close or EMA 200")
-    score = TREND_STRENGTH.score(pct)
-    return FactorScore(
-        "Trend strength", pct, score, f"{pct:+.2f}% vs EMA 200 -> {score:.2f} (barely <=1%, well >=5%)"
-    )
-
-
-def _bb_depth_factor(depth: float | None) -> FactorScore:
-    if depth is None or not _known(depth):
-        return _missing("BB depth", "touch depth")
-    score = BB_DEPTH.score(depth)
-    return FactorScore(
-        "BB depth", depth, score, f"{depth:.2f} std below middle -> {score:.2f} (shallow <=2.0, deep >=2.5)"
+def _market_factors(inputs: ConvictionInputs) -> tuple[FactorScore, ...]:
+    """Return the four market factors of 002 §6.2 (the fifth, win rate, reads trade history)."""
+    return (
+        _scaled_factor("IV rank", inputs.iv_rank, IV_RANK, "IV rank", "{:.1f}%", "low <=55, high >=70"),
+        _scaled_factor(
+            "Term structure",
+            inputs.term_structure_ratio,
+            TERM_STRUCTURE,
+            "VIX/VIX3M",
+            "VIX/VIX3M {:.3f}",
+            "flat >=1.00, strong <=0.85",
+        ),
+        _scaled_factor(
+            "Trend strength",
+            inputs.trend_strength_pct,
+            TREND_STRENGTH,
+            "close or EMA 200",
+            "{:+.2f}% vs EMA 200",
+            "barely <=1%, well >=5%",
+        ),
+        _scaled_factor(
+            "BB depth",
+            inputs.bb_touch_depth,
+            BB_DEPTH,
+            "touch depth",
+            "{:.2f} std below middle",
+            "shallow <=2.0, deep >=2.5",
+        ),
     )
 
 
@@ -182,13 +189,7 @@ def _win_rate_factor(wins: Sequence[bool] | None) -> FactorScore:
 
 def score_conviction(inputs: ConvictionInputs) -> Conviction:
     """Score each factor, average the available ones and map the mean to 0.5x..1.5x."""
-    factors = (
-        _iv_rank_factor(inputs.iv_rank),
-        _term_structure_factor(inputs.term_structure_ratio),
-        _trend_factor(inputs.trend_strength_pct),
-        _bb_depth_factor(inputs.bb_touch_depth),
-        _win_rate_factor(inputs.recent_wins),
-    )
+    factors = (*_market_factors(inputs), _win_rate_factor(inputs.recent_wins))
     scores = [f.score for f in factors if f.score is not None]
     if not scores:
         return Conviction(1.0, None, factors)

@@ -132,7 +132,7 @@ def test_holidays_and_dates_outside_the_history_are_refused(source: ModelledChai
         source.chain_at(date(1989, 6, 1))
 
 
-def test_strike_grid_rejects_nothing_sensible() -> None:
+def test_strike_grid_is_positive_and_lists_the_round_strike_at_the_forward() -> None:
     grid = strike_grid(4000.0, 0.15, 45 / 365)
     assert grid[0] > 0
     assert 4000.0 in set(grid)
