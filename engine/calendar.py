@@ -257,6 +257,15 @@ def _weeklies(as_of: date, rule: ListingRule, taken: set[date]) -> list[Expirati
     return out
 
 
+def expiration_of(expiry: date, trading_class: str) -> Expiration:
+    """Return the Expiration of an SPX option class: "SPX" is the AM monthly, "SPXW" PM-settled."""
+    if trading_class == "SPX":
+        return _expiration(expiry, "monthly", "SPX", Settlement.AM)
+    if trading_class == "SPXW":
+        return _expiration(expiry, "weekly", "SPXW", Settlement.PM)
+    raise InputError("trading_class", trading_class, "must be SPX (AM-settled) or SPXW (PM-settled)")
+
+
 def listed_expirations(as_of: datetime) -> tuple[Expiration, ...]:
     """Return the SPX expirations open for trading at `as_of` (tz-aware), nearest first.
 

@@ -13,7 +13,7 @@ import tomllib
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -112,11 +112,28 @@ class LimitParams(_Frozen):
     max_portfolio_vega: float = Field(5000.0, **_range(1, 1_000_000))
 
 
+class ExecutionParams(_Frozen):
+    """How the paper broker fills and charges (engine.brokers.paper; defaults in the README).
+
+    `fill_model`: "mid" fills each leg at its mid, "natural" at the bid (sold) / ask (bought),
+    "mid_plus" at mid -/+ `slippage_fraction` of the leg's bid-ask width (0.5 is natural).
+    Commission and fees are dollars per contract per leg, charged on every fill.
+    """
+
+    fill_model: Literal["mid", "natural", "mid_plus"] = "mid_plus"
+    slippage_fraction: float = Field(0.25, **_range(0.0, 0.5))
+    commission_per_contract: float = Field(0.65, **_range(0.0, 10.0))
+    exchange_fee_per_contract: float = Field(0.60, **_range(0.0, 10.0))
+    regulatory_fee_per_contract: float = Field(0.04, **_range(0.0, 10.0))
+    combo_tick: float = Field(0.05, **_range(0.01, 1.0))
+
+
 class Settings(_Frozen):
     """Every setting of the terminal."""
 
     portfolio: PortfolioParams = PortfolioParams()
     limits: LimitParams = LimitParams()
+    execution: ExecutionParams = ExecutionParams()
     underlyings: dict[str, UnderlyingParams] = Field(default_factory=lambda: {"SPX": UnderlyingParams()})
 
     def underlying(self, symbol: str) -> UnderlyingParams:

@@ -225,6 +225,7 @@ class Leg:
     gamma: float
     theta: float
     vega: float
+    trading_class: str = ""  # "SPX" (AM monthly) / "SPXW" (PM): which option class, for settlement and IB
 
     @property
     def action(self) -> str:
@@ -306,3 +307,139 @@ class Position:
         """Return the most this position can lose, in dollars, at the credit actually received."""
         per_unit = self.structure.max_loss + self.structure.credit_mid - self.entry_credit
         return per_unit * self.structure.multiplier * self.contracts
+
+
+# --- orders and fills (issue 4) ------------------------------------------------------------------
+#
+# Price convention for every order and fill: the *net price per unit* of the combo in index
+# points, positive for a credit received and negative for a debit paid. A limit is the worst
+# acceptable net price: a combo fills at a net price >= its limit. Selling a put spread for at
+# least 2.50 is a limit of +2.50; buying it back for at most 1.30 is a limit of -1.30.
+
+
+class OrderIntent(enum.StrEnum):
+    """What an order does to the book."""
+
+    OPEN = "open"
+    CLOSE = "close"
+    ROLL = "roll"
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands. CREATED is journaled but not yet acknowledged by the broker."""
+
+    CREATED = "created"
+    WORKING = "working"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+
+    @property
+    def is_final(self) -> bool:
+        """Return True when the order can change no more."""
+        return self in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class ComboLeg:
+    """One leg of a combo order: the option and its signed ratio per unit (+1 buy, -1 sell)."""
+
+    right: Right
+    strike: float
+    expiry: date
+    ratio: int
+    trading_class: str = ""  # "SPX" / "SPXW" for IB; empty when the venue does not need it
+
+    @property
+    def action(self) -> str:
+        """Return BUY or SELL, as an order ticket says it."""
+        return "BUY" if self.ratio > 0 else "SELL"
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A combo limit order as journaled and sent: `contracts` units of `legs` at `limit_price`.
+
+    `order_id` is ours, unique and stable: the broker sees it as the order reference, which is
+    what makes a resend after a crash recognisable. `expires_at` is the time-in-force (tz-aware).
+    """
+
+    order_id: str
+    underlying: str
+    intent: OrderIntent
+    legs: tuple[ComboLeg, ...]
+    contracts: int
+    limit_price: float
+    created_at: datetime
+    expires_at: datetime
+    position_id: str = ""
+    multiplier: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """An execution of (part of) an order. `price` is the net per unit (+ credit, - debit).
+
+    `leg_prices` are the per-option prices paid or received, in the order of the order's legs,
+    always positive. `commission` is dollars for this fill, commissions and fees together.
+    """
+
+    fill_id: str
+    order_id: str
+    at: datetime
+    contracts: int
+    price: float
+    leg_prices: tuple[float, ...]
+    commission: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """What a broker reports about an order: a new status, with a fill when it filled."""
+
+    order_id: str
+    status: OrderStatus
+    at: datetime
+    detail: str = ""
+    fill: Fill | None = None
+
+
+class CandidateStatus(enum.StrEnum):
+    """Where a proposed trade stands (the Candidates panel's status column)."""
+
+    NEW = "new"  # waiting for the trader
+    APPROVED = "approved"  # approved; goes out in the entry window after the risk re-check
+    SENT = "sent"  # its order is at the broker
+    FILLED = "filled"
+    REJECTED = "rejected"  # by the trader
+    EXPIRED = "expired"  # the entry window passed without approval, or the order was not filled
+    VETOED = "vetoed"  # the risk manager's re-check on current prices said no
+
+    @property
+    def is_final(self) -> bool:
+        """Return True when the candidate can change no more."""
+        return self in (CandidateStatus.FILLED, CandidateStatus.REJECTED, CandidateStatus.EXPIRED,
+                        CandidateStatus.VETOED)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeCandidate:
+    """A trade the strategy (or a trader) proposed, as journaled and shown for approval.
+
+    Prices are those of the chain at `proposed_at`. `limit_price` is the trader's edit of the
+    net price (None: the session sets it from current quotes when the order goes out).
+    """
+
+    candidate_id: str
+    underlying: str
+    signal_day: date
+    proposed_at: datetime
+    structure: Structure
+    expiration: Expiration
+    contracts: int
+    conviction: float
+    exit_plan: ExitPlan
+    status: CandidateStatus = CandidateStatus.NEW
+    detail: str = ""
+    limit_price: float | None = None

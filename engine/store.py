@@ -103,10 +103,79 @@ def _v2_circuit_breaker(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_journal(db: sqlite_utils.Database) -> None:
+    """Create the trading journal (engine.journal) and the paper broker's own book (engine.brokers.paper).
+
+    Payload columns hold JSON (engine.journal's codec) for the nested values; the columns a panel or
+    a query filters on are plain columns. The paper broker keeps its tables apart from the journal:
+    it stands for an outside broker whose memory survives the terminal's crash.
+    """
+    db.execute(
+        """CREATE TABLE candidates (
+            candidate_id TEXT PRIMARY KEY, underlying TEXT NOT NULL, day TEXT NOT NULL,
+            created_utc TEXT NOT NULL, status TEXT NOT NULL, contracts INTEGER NOT NULL,
+            detail TEXT NOT NULL, payload TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE orders (
+            order_id TEXT PRIMARY KEY, candidate_id TEXT, position_id TEXT NOT NULL,
+            underlying TEXT NOT NULL, intent TEXT NOT NULL, status TEXT NOT NULL,
+            contracts INTEGER NOT NULL, limit_price REAL NOT NULL,
+            created_utc TEXT NOT NULL, expires_utc TEXT NOT NULL, reason TEXT NOT NULL,
+            payload TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE order_events (
+            id INTEGER PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(order_id),
+            at_utc TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE fills (
+            fill_id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(order_id),
+            at_utc TEXT NOT NULL, contracts INTEGER NOT NULL, price REAL NOT NULL,
+            commission REAL NOT NULL, leg_prices TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE positions (
+            position_id TEXT PRIMARY KEY, underlying TEXT NOT NULL, status TEXT NOT NULL,
+            contracts INTEGER NOT NULL, entry_credit REAL NOT NULL, opened_utc TEXT NOT NULL,
+            opened_on TEXT NOT NULL, closed_utc TEXT, exit_price REAL, exit_reason TEXT,
+            realised_pnl REAL, commissions REAL NOT NULL, exit_mode TEXT NOT NULL,
+            payload TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE daily (
+            day TEXT PRIMARY KEY, equity REAL NOT NULL, cash REAL NOT NULL,
+            open_value REAL NOT NULL, realised_pnl REAL NOT NULL, commissions REAL NOT NULL,
+            drawdown_pct REAL NOT NULL, open_positions INTEGER NOT NULL,
+            entered INTEGER NOT NULL, closed INTEGER NOT NULL, payload TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE journal_log (
+            seq INTEGER PRIMARY KEY, at_utc TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL)"""
+    )
+    db.execute("CREATE TABLE session_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE paper_orders (
+            order_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_utc TEXT NOT NULL,
+            payload TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE paper_fills (
+            fill_id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES paper_orders(order_id),
+            payload TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX orders_status ON orders(status)")
+    db.execute("CREATE INDEX order_events_order ON order_events(order_id)")
+    db.execute("CREATE INDEX fills_order ON fills(order_id)")
+    db.execute("CREATE INDEX positions_status ON positions(status)")
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "market data: bars and chains", _v1_market_data),
     (2, "circuit breaker", _v2_circuit_breaker),
+    (3, "trading journal and paper broker", _v3_journal),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -135,13 +204,21 @@ def _column(rows: Sequence[dict[str, Any]], name: str) -> np.ndarray:
 class Store:
     """The terminal's SQLite store. Open one per process; close it at shutdown."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, durable: bool = True) -> None:
+        """Open (and migrate) the store at `path`.
+
+        `durable` (the default, for live and replay sessions) fsyncs every commit: it survives a
+        power cut. A headless backtest passes False (synchronous=NORMAL): in WAL mode a commit
+        still survives the process being killed, only an OS crash may lose the newest ones, and
+        it runs without an fsync per session day.
+        """
         self.path = path or default_path()
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=FULL")  # money paths: a commit survives power loss
+            # money paths: a commit survives power loss
+            self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable SQLite database ({exc})") from None

@@ -27,7 +27,6 @@ $0.80-1.00) but is a model: no real quote went into it.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,6 +50,7 @@ from engine.pricing import bsm_greeks, bsm_price, implied_vol
 
 UNDERLYING = "SPX"
 SKEW_CARRY_SESSIONS = 10
+SURFACE_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,19 +122,27 @@ class MarketInputs:
 
 
 class ModelledChainSource:
-    """Build modelled SPX chains from a MarketHistory, one session at a time.
+    """Build modelled SPX chains from a MarketHistory, at a session's close or at any moment.
 
-    Surfaces are cached per day; slices are built on demand, so asking for one expiry costs
-    one expiry's work.
+    Surfaces are cached per set of VIX-family inputs; slices are built on demand, so asking for
+    one expiry (or a few strikes of it) costs that much work.
+
+    Intraday moments (the 10:00-11:00 ET entry window) are modelled from the session's opening
+    prints: SPX's open, the VIX family's opens (the previous close where an open is missing),
+    SKEW as known at the previous close. A daily history holds nothing between the open and the
+    close, so the window's chain is the open's; it uses nothing printed after 09:30 that day.
+    Before the open a moment sees the previous session's close.
     """
 
     def __init__(self, history: MarketHistory, widths: WidthModel | None = None) -> None:
         self.history = history
         self.widths = widths or WidthModel()
         self._close = history.column("spx_close")
+        self._open = history.column("spx_open")
         self._vix = {name: history.column(f"{name}_close") for name in ("vix", "vix9d", "vix3m")}
+        self._vix_open = {name: history.column(f"{name}_open") for name in ("vix", "vix9d", "vix3m")}
         self._skew = history.column("skew")
-        self._surface = functools.lru_cache(maxsize=64)(self._build_surface)
+        self._surfaces: dict[tuple[float | None, ...], VolSurface] = {}
 
     def _carried_skew(self, row: int) -> float:
         window = self._skew[max(0, row - SKEW_CARRY_SESSIONS) : row + 1]
@@ -159,13 +167,47 @@ class ModelledChainSource:
             rates.dividend_yield(day),
         )
 
-    def _build_surface(self, day: date) -> VolSurface:
-        m = self.market_on(day)
-        return build_surface(m.vix, m.vix9d, m.vix3m, m.skew)
+    def _opening(self, name: str, row: int) -> float:
+        """Return a VIX-family open, or the previous close when the open was not printed."""
+        value = float(self._vix_open[name][row])
+        return value if math.isfinite(value) else float(self._vix[name][row - 1]) if row > 0 else math.nan
+
+    def _market_at_open(self, day: date, moment: datetime) -> MarketInputs:
+        row = self.history.row_of(day)
+        spot, vix = float(self._open[row]), self._opening("vix", row)
+        if not (math.isfinite(spot) and math.isfinite(vix)):
+            raise InputError("date", day.isoformat(), "has no SPX or VIX open: no chain can be modelled")
+        return MarketInputs(
+            day, moment, spot, vix, self._opening("vix9d", row), self._opening("vix3m", row),
+            self._carried_skew(row - 1) if row > 0 else math.nan,
+            rates.risk_free_rate(day), rates.dividend_yield(day),
+        )
+
+    def market_at(self, moment: datetime) -> MarketInputs:
+        """Return the inputs known at a tz-aware moment (class doc: close, open, or before the open)."""
+        if moment.tzinfo is None:
+            raise InputError("moment", moment.isoformat(), "must be timezone-aware")
+        day = moment.astimezone(calendar.MARKET_TZ).date()
+        if calendar.is_session(day) and moment >= self.history.close_time(day):
+            return self.market_on(day)
+        if calendar.is_session(day) and moment >= calendar.session_open(day):
+            return self._market_at_open(day, moment)
+        return self.market_on(calendar.previous_session(day))
+
+    def _surface_for(self, m: MarketInputs) -> VolSurface:
+        # NaN never equals itself, so missing inputs are keyed as None to let the cache hit.
+        inputs = (m.vix, m.vix9d, m.vix3m, m.skew)
+        key = tuple(None if math.isnan(x) else x for x in inputs)
+        surface = self._surfaces.get(key)
+        if surface is None:
+            if len(self._surfaces) >= SURFACE_CACHE_SIZE:
+                self._surfaces.clear()
+            surface = self._surfaces[key] = build_surface(*inputs)
+        return surface
 
     def surface_on(self, day: date) -> VolSurface:
         """Return the modelled vol surface at `day`'s close (cached)."""
-        return self._surface(day)
+        return self._surface_for(self.market_on(day))
 
     def expirations(self, day: date) -> tuple[Expiration, ...]:
         """Return the SPX expirations listed at `day`'s close."""
@@ -173,31 +215,38 @@ class ModelledChainSource:
 
     def slice_at(self, day: date, expiration: Expiration) -> ChainSlice:
         """Build the modelled quotes of one expiry at `day`'s close."""
-        m = self.market_on(day)
+        return self.slice_for(self.market_on(day), expiration)
+
+    def slice_at_moment(
+        self, moment: datetime, expiration: Expiration, strikes: FloatArray | None = None
+    ) -> ChainSlice:
+        """Build one expiry's quotes at a moment; `strikes` limits the slice to those strikes.
+
+        Any strike may be asked for (a strike once listed stays listed, even when today's grid
+        would not list it); each option is priced exactly as in the full slice.
+        """
+        return self.slice_for(self.market_at(moment), expiration, strikes)
+
+    def slice_for(
+        self, m: MarketInputs, expiration: Expiration, strikes: FloatArray | None = None
+    ) -> ChainSlice:
+        """Build one expiry's modelled quotes from known inputs (the whole grid unless `strikes`)."""
         t = calendar.year_fraction(m.as_of, expiration.settles_at)
         if t <= 0:
             raise InputError(
                 "expiration", expiration.expiry.isoformat(), f"has expired by {m.as_of.isoformat()}"
             )
         forward = m.spot * math.exp((m.rate - m.dividend_yield) * t)
-        surface = self.surface_on(day)
-        strikes = strike_grid(forward, surface.atm_vol(t), t)
+        surface = self._surface_for(m)
+        if strikes is None:
+            strikes = strike_grid(forward, surface.atm_vol(t), t)
+        strikes = np.asarray(strikes, dtype=np.float64)
         vols = surface.vols(strikes, forward, t)
         calls = self._side(True, m, strikes, vols, t)
         puts = self._side(False, m, strikes, vols, t)
         return ChainSlice(
-            UNDERLYING,
-            expiration,
-            m.as_of,
-            m.spot,
-            forward,
-            m.rate,
-            m.dividend_yield,
-            t,
-            strikes,
-            calls,
-            puts,
-            DataSource.MODELLED,
+            UNDERLYING, expiration, m.as_of, m.spot, forward, m.rate, m.dividend_yield, t,
+            strikes, calls, puts, DataSource.MODELLED,
         )
 
     def _side(

@@ -145,6 +145,7 @@ def _leg(chain_slice: ChainSlice, right: Right, index: int, quantity: int) -> Le
         gamma=float(side.gamma[index]),
         theta=float(side.theta[index]),
         vega=float(side.vega[index]),
+        trading_class=chain_slice.expiration.trading_class,
     )
 
 
@@ -433,3 +434,26 @@ def build_broken_wing_butterfly(
     figures = _figures(legs, chain_slice.time_to_expiry)
     pop = _lognormal_pop(chain_slice, figures, body.iv)
     return _structure(StructureKind.BROKEN_WING_BUTTERFLY, chain_slice, legs, figures, pop, multiplier)
+
+
+# ----------------------------------------------------------------------------- re-quoting
+
+
+def requote(structure: Structure, chain_slice: ChainSlice) -> Structure | NoSpread:
+    """Return the same legs quoted on `chain_slice`: the approval's re-check on current prices.
+
+    The slice must hold every leg's strike (a slice limited to those strikes is enough). Bid/ask
+    quality is not judged here: the trader already chose the trade; the risk manager and the
+    limit price decide. POP uses the lognormal model with the short legs' mean IV.
+    """
+    legs = _tradeable(
+        [_leg_at(chain_slice, leg.right, leg.strike, leg.quantity, "leg") for leg in structure.legs],
+        math.inf,
+    )
+    if isinstance(legs, NoSpread):
+        return legs
+    figures = _figures(legs, chain_slice.time_to_expiry)
+    shorts = [leg.iv for leg in legs if leg.quantity < 0 and math.isfinite(leg.iv)]
+    vol = float(np.mean(shorts)) if shorts else math.nan
+    pop = _lognormal_pop(chain_slice, figures, vol) if math.isfinite(vol) else math.nan
+    return _structure(structure.kind, chain_slice, legs, figures, pop, structure.multiplier)

@@ -1,0 +1,1 @@
+"""Brokers: the protocol the session talks to (base), the embedded paper broker, later IB."""
