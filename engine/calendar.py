@@ -149,6 +149,7 @@ def session_close(day: date) -> datetime:
     return close.tz_convert(MARKET_TZ).to_pydatetime()
 
 
+@functools.cache
 def session_open(day: date) -> datetime:
     """Return the session's open as a tz-aware New York time."""
     if not is_session(day):

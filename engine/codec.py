@@ -64,7 +64,7 @@ def _build(kind: Any, data: Any) -> Any:
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [option for option in typing.get_args(kind) if option is not type(None)]
-        return _build(options[0], data)
+        return _build(_union_member(options, data), data)
     if origin is tuple:
         args = typing.get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -82,6 +82,17 @@ def _build(kind: Any, data: Any) -> Any:
     if kind is float:
         return float(data["__float__"]) if isinstance(data, dict) else float(data)
     return data
+
+
+def _union_member(options: list[Any], data: Any) -> Any:
+    """Return the member of a union the JSON value belongs to (a string to str, a number to float)."""
+    for option in options:
+        if option is str and isinstance(data, str):
+            return option
+        special_float = isinstance(data, dict) and "__float__" in data
+        if option in (float, int) and (isinstance(data, (int, float)) or special_float):
+            return option
+    return options[0]
 
 
 def loads(text: str, cls: type[T]) -> T:

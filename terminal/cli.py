@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from terminal import cli_session
+
 if TYPE_CHECKING:  # the window's modules load Qt: import them only when a window is wanted
     from terminal.app import LaunchOptions
 
@@ -96,6 +98,13 @@ COMMANDS: tuple[Command, ...] = (
             "does this behind its first paint)", _no_arguments, _run_warmup),
     Command("evaluate", "evaluate one session's close for an entry: diagnosis, regime, every gate "
             "and the candidate spread", _evaluate_arguments, _run_evaluate),
+    Command("backtest", "run the strategy headless over the bundled history at full speed and write "
+            "summary.json, trades.csv, daily.csv, log.txt and report.html", cli_session.backtest_arguments,
+            cli_session.run_backtest_command),
+    Command("replay", "run or resume a replay journal headless (automatic approval); crash-safe",
+            cli_session.replay_arguments, cli_session.run_replay_command),
+    Command("stress", "revalue a replay date's open positions under a stress scenario (003 §3.4)",
+            cli_session.stress_arguments, cli_session.run_stress_command),
 )
 
 

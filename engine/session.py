@@ -1,0 +1,529 @@
+"""TradingSession: clock + market feed + strategy + risk + broker + journal, in one loop.
+
+One code path for live and replay (DESIGN.md, Runtime): the session only differs by its clock
+(ReplayClock or LiveClock), its feed (engine.data.feed) and its broker (paper or IB). A headless
+backtest is a replay at MAX_SPEED with automatic approval; the GUI runs the same session with
+approvals left to the trader.
+
+The daily schedule (SPEC "engine pipeline"; 002 §4.4, §7, §11.6), per underlying session:
+
+* **Entry window** (`morning`, the middle of [entry_window_start, entry_window_end], 10:30 ET):
+  AM-settled expiries of the day are cash-settled; each approved candidate from the previous
+  close is re-quoted on current prices and re-checked by the risk manager (a veto ends it), then
+  journaled as a combo limit order (good until entry_window_end) and sent. A candidate still
+  waiting for the trader when the window opens has missed it and expires.
+* **Close** (`close`, the session's close, 13:00 on half days): PM-settled expiries settle; every
+  open position is marked at the close; 002 §7's exits run (first trigger wins) and send closing
+  orders for positions whose exits are automatic (manual ones log the exit signal); then the
+  entry evaluation runs on the book after exits and a signal becomes a candidate (approved at
+  once when approval is automatic); the day's figures and the 002 §9 logs are journaled.
+
+Crash safety (engine.journal, engine.brokers.base): each step is written in one transaction and
+the step's moment is saved with it as the cursor. Orders are committed before they are sent and
+the broker's reports are applied after; every step is idempotent on the journal (a candidate id,
+an order for a candidate, a closing order for a position of the day, a fill id are each written
+once). On start the session reconciles its non-final orders with the broker, then carries on
+after the cursor. Killing the process at any instant and starting it again gives the same
+journal as a run that was never interrupted.
+
+Prices and limits: orders go out as marketable limits at the natural price of the moment
+(rounded to the combo tick against the trader); the fill model of the broker decides the price
+(paper default: each leg at mid plus 25 % of its width). A trader's own limit (an edited
+candidate) is used as given and may not fill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from engine import calendar, faults
+from engine.accounting import (
+    Mark,
+    closing_legs,
+    fill_cash,
+    mark_of,
+    opening_legs,
+    realised_pnl,
+    settlement_price,
+)
+from engine.brokers.base import Broker
+from engine.brokers.fill_model import round_limit
+from engine.clock import MARKET_TZ, ReplayClock
+from engine.codec import dumps, loads
+from engine.config import Settings
+from engine.data.feed import MarketFeed
+from engine.errors import InputError
+from engine.journal import Journal, PositionRecord, with_status
+from engine.model import (
+    CandidateStatus,
+    ExitPlan,
+    Fill,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    OrderUpdate,
+    Position,
+    Regime,
+    Structure,
+    TradeCandidate,
+)
+from engine.risk.breaker import BreakerRules, BreakerStore, CircuitBreaker, ClosedTrade
+from engine.risk.manager import RiskManager
+from engine.risk.portfolio import NetGreeks, PortfolioSnapshot, heat_pct, portfolio_greeks
+from engine.strategy.evaluate import Evaluation, Evaluator
+from engine.strategy.exits import ExitDecision, evaluate_exit, exit_plan_for
+from engine.strategy.logs import ExitRules, RunningStats, trade_closed, trade_opened
+from engine.strategy.regime import classify
+from engine.strategy.spreads import NoSpread, requote
+
+Phase = Literal["morning", "close"]
+ExitMode = Literal["auto", "manual"]
+CURSOR_KEY = "cursor"
+SETTLED = "SETTLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One scheduled moment of the session: the entry window or the close of a session day."""
+
+    day: date
+    phase: Phase
+    moment: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """How a session runs: who approves entries, how exits go out, the preset's name."""
+
+    auto_approve: bool = True  # headless: candidates are approved at once
+    exit_mode: ExitMode = "auto"  # new positions' exits: sent by themselves, or left to the trader
+    strategy: str = "optimus"
+
+
+def morning_moment(day: date, start: time, end: time) -> datetime:
+    """Return the middle of the entry window on `day` (10:30 ET for 10:00-11:00)."""
+    first = datetime.combine(day, start, tzinfo=MARKET_TZ)
+    return first + (datetime.combine(day, end, tzinfo=MARKET_TZ) - first) / 2
+
+
+class TradingSession:
+    """Run the Optimus strategy over a feed with a broker, journaling everything (module doc)."""
+
+    def __init__(
+        self,
+        feed: MarketFeed,
+        broker: Broker,
+        journal: Journal,
+        settings: Settings,
+        clock: ReplayClock,
+        options: SessionOptions | None = None,
+    ) -> None:
+        self.feed, self.broker, self.journal, self.clock = feed, broker, journal, clock
+        self.settings = settings
+        self.options = options or SessionOptions()
+        self.underlying = feed.underlying
+        self.params = settings.underlying(self.underlying)
+        self.evaluator = Evaluator(feed.history, settings, feed.chains, self.underlying)
+        self.risk = RiskManager(settings)
+        self.breaker = BreakerStore(journal.store, CircuitBreaker(BreakerRules.from_params(self.params)))
+        self.marks: dict[str, Mark] = {}
+        self.last_evaluation: Evaluation | None = None
+        self.listeners: list[Callable[[Step], None]] = []
+        self._cash = self._cash_from_journal()
+        self._stats = self._stats_from_journal()
+        self._closes: list[tuple[date, float]] = [
+            (date.fromisoformat(row["day"]), row["equity"]) for row in journal.days()
+        ]
+        self._peak = max([settings.portfolio.starting_equity, *(equity for _, equity in self._closes)])
+
+    # --- the schedule -------------------------------------------------------------------------
+
+    def steps(self, first: date, last: date) -> list[Step]:
+        """Return the scheduled steps between two days, inclusive, in time order."""
+        start, end = self.params.entry_window_start, self.params.entry_window_end
+        out = []
+        for day in self.feed.sessions(first, last):
+            out.append(Step(day, "morning", morning_moment(day, start, end)))
+            out.append(Step(day, "close", calendar.session_close(day)))
+        return out
+
+    def cursor(self) -> datetime | None:
+        """Return the moment of the last completed step (None before the first)."""
+        text = self.journal.state(CURSOR_KEY)
+        return None if text is None else datetime.fromisoformat(text)
+
+    def pending_steps(self, first: date, last: date) -> list[Step]:
+        """Return the steps still to run: those after the cursor."""
+        done = self.cursor()
+        return [step for step in self.steps(first, last) if done is None or step.moment > done]
+
+    # --- driving ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Reconcile the journal with the broker before anything new is sent (DESIGN, order path)."""
+        for entry in self.journal.orders([OrderStatus.CREATED, OrderStatus.WORKING]):
+            if self.broker.order_status(entry.order.order_id) is None:
+                self.broker.submit(entry.order)
+        with self.journal.transaction():
+            for entry in self.journal.orders([OrderStatus.CREATED, OrderStatus.WORKING]):
+                self._adopt_broker_state(entry.order)
+
+    def _adopt_broker_state(self, order: Order) -> None:
+        at = self.cursor() or order.created_at
+        for fill in self.broker.fills_for(order.order_id):
+            self._apply(OrderUpdate(order.order_id, OrderStatus.FILLED, fill.at, "reconciled", fill))
+        status = self.broker.order_status(order.order_id)
+        if status is not None and status is not OrderStatus.FILLED:
+            self._apply(OrderUpdate(order.order_id, status, at, "reconciled with the broker"))
+
+    def run_step(self, step: Step) -> None:
+        """Run one scheduled step now (the clock must already be at its moment)."""
+        if step.phase == "morning":
+            self._morning(step)
+        else:
+            self._close(step)
+        for listener in self.listeners:
+            listener(step)
+
+    def run(self, first: date, last: date) -> int:
+        """Run every pending step between two days at once (headless); return how many ran."""
+        steps = self.pending_steps(first, last)
+        for step in steps:
+            self.clock.advance_to(step.moment)
+            self.run_step(step)
+        return len(steps)
+
+    async def play(self, first: date, last: date, until_signal: bool = False) -> int:
+        """Run the pending steps as the replay clock allows (speed, pause); return how many ran.
+
+        With `until_signal` it stops after the first close that produced a candidate.
+        """
+        count = 0
+        for step in self.pending_steps(first, last):
+            await self.clock.wait_until(step.moment)
+            self.run_step(step)
+            count += 1
+            if until_signal and step.phase == "close" and self._signalled(step.day):
+                break
+            await asyncio.sleep(0)  # let the GUI breathe between steps
+        return count
+
+    def _signalled(self, day: date) -> bool:
+        return self.journal.candidate(self._candidate_id(day)) is not None
+
+    # --- the two steps ------------------------------------------------------------------------
+
+    def _morning(self, step: Step) -> None:
+        with self.journal.transaction():
+            self._settle(step)
+            self._expire_waiting_candidates(step)
+            for candidate in self.journal.candidates([CandidateStatus.APPROVED]):
+                self._send_entry(candidate, step)
+        faults.crash_point("after-journal-orders")
+        self._exchange(step)
+        with self.journal.transaction():
+            self._apply_updates(step)
+            self.journal.set_state(CURSOR_KEY, step.moment.isoformat())
+
+    def _close(self, step: Step) -> None:
+        with self.journal.transaction():
+            self._settle(step)
+            self._mark_all(step.moment)
+            regime = classify(self.evaluator.states.on(step.day), self.params).regime
+            for record in self.journal.positions("open"):
+                self._consider_exit(record, step, regime)
+        faults.crash_point("after-journal-orders")
+        self._exchange(step)
+        with self.journal.transaction():
+            self._apply_updates(step)
+            self._mark_all(step.moment)
+            self._evaluate_entry(step)
+            self._record_day(step)
+            self.journal.set_state(CURSOR_KEY, step.moment.isoformat())
+        faults.crash_point("after-close")
+
+    def _exchange(self, step: Step) -> None:
+        """Send what the journal holds as CREATED, and let the broker work the market."""
+        for entry in self.journal.orders([OrderStatus.CREATED]):
+            self.broker.submit(entry.order)
+            faults.crash_point("after-submit")
+        self.broker.on_market(step.moment)
+        faults.crash_point("after-market")
+
+    # --- entries ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _candidate_id(day: date, underlying: str = "SPX") -> str:
+        return f"C-{underlying}-{day.isoformat()}"
+
+    def _expire_waiting_candidates(self, step: Step) -> None:
+        for candidate in self.journal.candidates([CandidateStatus.NEW]):
+            if candidate.signal_day < step.day:
+                why = f"not approved before the {step.day.isoformat()} entry window"
+                self.journal.update_candidate(with_status(candidate, CandidateStatus.EXPIRED, why))
+
+    def _send_entry(self, candidate: TradeCandidate, step: Step) -> None:
+        order_id = f"O-{candidate.candidate_id}"
+        if self.journal.order(order_id) is not None:
+            return  # re-run after a crash: the order is already journaled
+        legs = opening_legs(candidate.structure)
+        structure = self._requote(candidate, step)
+        if structure is None or isinstance(structure, NoSpread):
+            why = "no current quotes" if structure is None else structure.reason
+            self.journal.update_candidate(with_status(candidate, CandidateStatus.EXPIRED, why))
+            return
+        verdict = self.risk.check_entry(structure, candidate.contracts, self.snapshot(step), step.day)
+        if not verdict.approved:
+            detail = f"risk re-check on current prices: {verdict.limit}: {verdict.detail}"
+            self.journal.update_candidate(with_status(candidate, CandidateStatus.VETOED, detail))
+            self.journal.log(step.moment, "VETO", f"[RISK VETO] {candidate.candidate_id} {detail}")
+            return
+        limit = candidate.limit_price
+        if limit is None:
+            limit = round_limit(structure.credit_natural, self.settings.execution.combo_tick)
+        order = Order(order_id, self.underlying, OrderIntent.OPEN, legs, candidate.contracts, limit,
+                      step.moment, self._window_end(step.day), f"P-{candidate.candidate_id[2:]}",
+                      structure.multiplier)
+        self.journal.add_order(order, candidate.candidate_id, f"entry: {verdict.detail}")
+        sent = replace(candidate, structure=structure)
+        detail = f"order {order_id} at {limit:.2f}"
+        self.journal.update_candidate(with_status(sent, CandidateStatus.SENT, detail))
+
+    def _requote(self, candidate: TradeCandidate, step: Step) -> Structure | NoSpread | None:
+        """Return the candidate's legs on current quotes (None once its expiry has passed)."""
+        if candidate.expiration.settles_at <= step.moment:
+            return None
+        strikes = [leg.strike for leg in candidate.structure.legs]
+        return requote(candidate.structure, self.feed.slice_at(step.moment, candidate.expiration, strikes))
+
+    def _window_end(self, day: date) -> datetime:
+        return datetime.combine(day, self.params.entry_window_end, tzinfo=MARKET_TZ)
+
+    def _evaluate_entry(self, step: Step) -> None:
+        evaluation = self.evaluator.evaluate(step.day, self.snapshot(step))
+        self.last_evaluation = evaluation
+        self.journal.log(step.moment, "ENTRY EVAL", evaluation.entry_eval_log())
+        found = evaluation.candidate
+        if not evaluation.signal or found is None:
+            return
+        status = CandidateStatus.APPROVED if self.options.auto_approve else CandidateStatus.NEW
+        detail = "approved automatically" if self.options.auto_approve else "waiting for the trader"
+        candidate = TradeCandidate(
+            self._candidate_id(step.day, self.underlying), self.underlying, step.day, step.moment,
+            found.structure, found.expiration, found.contracts, found.conviction.multiplier,
+            found.exit_plan, status, detail,
+        )
+        self.journal.add_candidate(candidate)
+
+    # --- exits and settlement -----------------------------------------------------------------
+
+    def _consider_exit(self, record: PositionRecord, step: Step, regime: Regime | None) -> None:
+        position = record.position
+        order_id = f"X-{position.position_id}-{step.day.isoformat()}"
+        if self.journal.order(order_id) is not None or self._closing_order_working(position.position_id):
+            return
+        mark = self.marks.get(position.position_id)
+        debit = mark.debit if mark is not None else math.nan
+        decision = evaluate_exit(position, debit, step.day, regime, self.params)
+        if decision is None:
+            return
+        if record.exit_mode == "manual":
+            text = (f"[EXIT SIGNAL] {position.position_id} {decision.reason.value}: {decision.detail} "
+                    "(exits manual: waiting for the trader)")
+            self.journal.log(step.moment, "EXIT SIGNAL", text)
+            return
+        natural = mark.natural_debit if mark is not None else math.nan
+        if not math.isfinite(natural):
+            return  # no quote: the time rules wait for one (the expiry guard stands behind)
+        limit = round_limit(-natural, self.settings.execution.combo_tick)
+        order = Order(order_id, self.underlying, OrderIntent.CLOSE, closing_legs(position.structure),
+                      position.contracts, limit, step.moment, calendar.session_close(step.day),
+                      position.position_id, position.structure.multiplier)
+        self.journal.add_order(order, "", f"exit: {decision.reason.value}: {decision.detail}")
+        self.journal.set_state(f"exit:{order_id}", dumps(decision))
+
+    def _closing_order_working(self, position_id: str) -> bool:
+        return any(entry.order.position_id == position_id and entry.order.intent is OrderIntent.CLOSE
+                   for entry in self.journal.orders([OrderStatus.CREATED, OrderStatus.WORKING]))
+
+    def _settle(self, step: Step) -> None:
+        for record in self.journal.positions("open"):
+            leg = record.position.structure.legs[0]
+            expiration = calendar.expiration_of(leg.expiry, leg.trading_class or "SPXW")
+            if expiration.settles_at > step.moment:
+                continue
+            value = self.feed.settlement_value(expiration)
+            if value is None:
+                continue
+            self._settle_position(record, value, expiration.settles_at, step)
+
+    def _settle_position(self, record: PositionRecord, value: float, at: datetime, step: Step) -> None:
+        position = record.position
+        price = settlement_price(position, value)
+        order_id = f"S-{position.position_id}"
+        order = Order(order_id, self.underlying, OrderIntent.CLOSE, closing_legs(position.structure),
+                      position.contracts, price, at, at, position.position_id, position.structure.multiplier)
+        self.journal.add_order(order, "", f"cash settlement at {value:.2f} (modelled settlement value)")
+        fill = Fill(f"{order_id}-F1", order_id, at, position.contracts, price, (), 0.0)
+        self.journal.set_state(f"exit:{order_id}", SETTLED)
+        self._apply(OrderUpdate(order_id, OrderStatus.FILLED, at, f"settled at {value:.2f}", fill))
+
+    # --- applying the broker's reports --------------------------------------------------------
+
+    def _apply_updates(self, step: Step) -> None:
+        for update in self.broker.drain_updates():
+            self._apply(update)
+        for candidate in self.journal.candidates([CandidateStatus.SENT]):
+            entry = self.journal.order(f"O-{candidate.candidate_id}")
+            if entry is not None and entry.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED,
+                                                      OrderStatus.REJECTED):
+                why = f"order {entry.order.order_id} {entry.status.value} unfilled"
+                self.journal.update_candidate(with_status(candidate, CandidateStatus.EXPIRED, why))
+
+    def _apply(self, update: OrderUpdate) -> None:
+        entry = self.journal.order(update.order_id)
+        if entry is None:
+            return  # not ours (another client's order at the same broker)
+        if update.fill is not None and self.journal.add_fill(update.fill):
+            self._cash += fill_cash(update.fill, entry.order.multiplier)
+            self._book_fill(entry.order, update.fill, entry.candidate_id)
+        self.journal.set_order_status(update.order_id, update.status, update.at, update.detail)
+
+    def _book_fill(self, order: Order, fill: Fill, candidate_id: str) -> None:
+        if order.intent is OrderIntent.OPEN:
+            self._open_position(order, fill, candidate_id)
+        else:
+            self._close_position(order, fill)
+
+    def _open_position(self, order: Order, fill: Fill, candidate_id: str) -> None:
+        candidate = self.journal.candidate(candidate_id)
+        if candidate is None:
+            raise InputError("candidate_id", candidate_id, "an opening fill must belong to a candidate")
+        day = fill.at.astimezone(MARKET_TZ).date()
+        plan = self._plan_for(fill.price, day, candidate)
+        position = Position(order.position_id, self.underlying, candidate.structure, fill.contracts,
+                            fill.price, day, plan)
+        self.journal.open_position(PositionRecord(position, "open", fill.at, fill.commission,
+                                                  self.options.exit_mode))
+        filled = with_status(candidate, CandidateStatus.FILLED, f"filled at {fill.price:.2f}")
+        self.journal.update_candidate(filled)
+        self._log_opened(position, fill)
+
+    def _plan_for(self, credit: float, day: date, candidate: TradeCandidate) -> ExitPlan:
+        """Return the exit levels at the credit actually received (002 §7)."""
+        return exit_plan_for(credit, day, candidate.structure.expiry, self.params)
+
+    def _close_position(self, order: Order, fill: Fill) -> None:
+        record = self.journal.position(order.position_id)
+        if record is None or record.status != "open":
+            return
+        commissions = record.commissions + fill.commission
+        pnl = realised_pnl(record.position, fill.price, commissions)
+        reason, max_loss_exit = self._exit_reason(order.order_id)
+        closed = replace(record, status="closed", closed_at=fill.at, exit_price=fill.price,
+                         exit_reason=reason, realised_pnl=pnl, commissions=commissions)
+        self.journal.close_position(closed)
+        self.marks.pop(order.position_id, None)
+        day = fill.at.astimezone(MARKET_TZ).date()
+        trade = ClosedTrade(order.position_id, pnl, record.position.max_loss_dollars, max_loss_exit)
+        self.breaker.record_close(trade, day)
+        self._stats = self._stats.add(pnl)
+        text = trade_closed(record.position, day, -fill.price, reason, self._stats)
+        self.journal.log(fill.at, "TRADE CLOSED", text)
+
+    def _exit_reason(self, order_id: str) -> tuple[str, bool]:
+        saved = self.journal.state(f"exit:{order_id}")
+        if saved is None:
+            return "MANUAL CLOSE", False
+        if saved == SETTLED:
+            return SETTLED, False
+        decision = loads(saved, ExitDecision)
+        return decision.reason.value, decision.counts_as_max_loss
+
+    # --- the book -----------------------------------------------------------------------------
+
+    def _mark_all(self, moment: datetime) -> None:
+        for record in self.journal.positions("open"):
+            legs = opening_legs(record.position.structure)
+            quoted = self.feed.quote_legs(moment, legs)
+            if quoted is not None:
+                self.marks[record.position_id] = mark_of(record.position, quoted, moment)
+
+    def open_value(self, positions: list[Position]) -> float:
+        """Return the dollars it would cost to close every open position at its last mark."""
+        total = 0.0
+        for position in positions:
+            mark = self.marks.get(position.position_id)
+            debit = mark.debit if mark is not None else position.entry_credit
+            total += debit * position.structure.multiplier * position.contracts
+        return total
+
+    def snapshot(self, step: Step) -> PortfolioSnapshot:
+        """Return the book as the risk manager sees it at this step."""
+        positions = [r.position for r in self.journal.positions("open")]
+        equity = self._cash - self.open_value(positions)
+        start = self.settings.portfolio.starting_equity
+        week_start = step.day - timedelta(days=step.day.weekday())
+        start_of_day = self._equity_before(step.day, start)
+        start_of_week = self._equity_before(week_start, start)
+        peak = max(self._peak, equity)
+        greeks = {pid: mark.greeks for pid, mark in self.marks.items() if _finite(mark.greeks)}
+        return PortfolioSnapshot(equity, peak, tuple(positions), equity - start_of_day,
+                                 equity - start_of_week, self.breaker.load(), greeks)
+
+    def _equity_before(self, day: date, default: float) -> float:
+        """Return the equity at the last recorded close before `day` (`default` when none)."""
+        index = bisect.bisect_left(self._closes, (day,)) - 1
+        return self._closes[index][1] if index >= 0 else default
+
+    def _record_day(self, step: Step) -> None:
+        book = self.snapshot(step)
+        start = datetime.combine(step.day, time(0), tzinfo=MARKET_TZ)
+        end = start + timedelta(days=1)
+        closed = self.journal.closed_between(start, end)
+        greeks = portfolio_greeks(book)
+        self.journal.add_day({
+            "day": step.day.isoformat(), "equity": book.equity, "cash": self._cash,
+            "open_value": self._cash - book.equity,
+            "realised_pnl": sum(r.realised_pnl or 0.0 for r in closed),
+            "commissions": self.journal.commissions_between(start, end),
+            "drawdown_pct": book.drawdown_pct, "open_positions": len(book.positions),
+            "entered": self.journal.opened_between(start, end), "closed": len(closed),
+            "payload": dumps({"heat_pct": heat_pct(book), "greeks": greeks}),
+        })
+        self._closes.append((step.day, book.equity))
+        self._peak = max(self._peak, book.equity)
+
+    def _log_opened(self, position: Position, fill: Fill) -> None:
+        positions = [r.position for r in self.journal.positions("open")]
+        exposure = sum(p.max_loss_dollars for p in positions)
+        equity = self._cash - self.open_value(positions)
+        params = self.params
+        rules = ExitRules(params.profit_target_pct, params.stop_loss_multiplier, params.time_stop_dte)
+        text = trade_opened(position, rules, equity, exposure, len(positions), fill.leg_prices or None)
+        self.journal.log(fill.at, "TRADE OPENED", text)
+
+    # --- restart ------------------------------------------------------------------------------
+
+    def _cash_from_journal(self) -> float:
+        cash = self.settings.portfolio.starting_equity
+        multipliers = {e.order.order_id: e.order.multiplier for e in self.journal.orders()}
+        for fill in self.journal.fills():
+            cash += fill_cash(fill, multipliers[fill.order_id])
+        return cash
+
+    def _stats_from_journal(self) -> RunningStats:
+        stats = RunningStats()
+        for record in self.journal.positions("closed"):
+            stats = stats.add(record.realised_pnl or 0.0)
+        return stats
+
+
+def _finite(greeks: NetGreeks) -> bool:
+    return all(math.isfinite(v) for v in (greeks.delta, greeks.gamma, greeks.theta, greeks.vega))
