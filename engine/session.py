@@ -214,6 +214,25 @@ class TradingSession:
             await asyncio.sleep(0)  # let the GUI breathe between steps
         return count
 
+    def step_day(self, first: date, last: date) -> int:
+        """Run the pending steps of [first, last] up to and including the next close; return how many."""
+        count = 0
+        for step in self.pending_steps(first, last):
+            self.clock.advance_to(step.moment)
+            self.run_step(step)
+            count += 1
+            if step.phase == "close":
+                break
+        return count
+
+    def seek(self, first: date, day: date) -> int:
+        """Run from `first` at full speed through `day`'s close. A replay cannot go back: start anew."""
+        done = self.cursor()
+        if done is not None and day < done.astimezone(MARKET_TZ).date():
+            allowed = f"must not be before the replay's {done.date().isoformat()}: start a new journal"
+            raise InputError("seek", day.isoformat(), allowed)
+        return self.run(first, day)
+
     def _signalled(self, day: date) -> bool:
         return self.journal.candidate(self._candidate_id(day)) is not None
 

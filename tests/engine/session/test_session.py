@@ -10,6 +10,7 @@ import pytest
 from engine import calendar
 from engine.accounting import fill_cash, settlement_price
 from engine.data.history import MarketHistory
+from engine.errors import InputError
 from engine.model import CandidateStatus, OrderStatus
 from engine.session import SessionOptions
 from tests.engine.session.conftest import Replay, dump
@@ -114,3 +115,23 @@ def test_a_limit_the_market_never_reaches_does_not_fill(replay: Replay) -> None:
 
 def _fields(candidate: object) -> dict[str, object]:
     return {name: getattr(candidate, name) for name in candidate.__slots__}  # type: ignore[attr-defined]
+
+
+def test_step_day_runs_one_session_and_seek_runs_forward_only(replay: Replay) -> None:
+    session = replay()
+    assert session.step_day(FIRST, LAST) == 2  # 2015-01-02: the entry window, then the close
+    assert session.journal.days()[-1]["day"] == "2015-01-02"
+    session.seek(FIRST, date(2015, 1, 9))
+    assert session.journal.days()[-1]["day"] == "2015-01-09"
+    with pytest.raises(InputError, match="start a new journal"):
+        session.seek(FIRST, date(2015, 1, 5))
+
+
+def test_play_stops_after_the_first_close_with_a_signal(replay: Replay) -> None:
+    import asyncio
+
+    session = replay()
+    asyncio.run(session.play(FIRST, LAST, until_signal=True))
+    candidates = session.journal.candidates()
+    assert len(candidates) == 1
+    assert session.cursor() == calendar.session_close(candidates[0].signal_day)
