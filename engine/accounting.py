@@ -16,11 +16,13 @@ units); heat is the sum of max losses over equity (002 §6.3).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from engine.journal import Journal
 from engine.model import ComboLeg, Fill, Leg, Position, Structure
 from engine.risk.portfolio import NetGreeks
 
@@ -91,3 +93,57 @@ def settlement_price(position: Position, settlement_value: float) -> float:
         intrinsic = max(0.0, int(leg.right) * (settlement_value - leg.strike))
         value += leg.quantity * intrinsic
     return value
+
+
+class Book:
+    """The account's running figures between journal writes: cash, marks, closing equities, peak.
+
+    Everything here can be rebuilt from the journal (`Book.from_journal`), which is what a
+    restart does; the session keeps it in memory so a step does not re-read every fill and day.
+    """
+
+    def __init__(self, starting_equity: float, cash: float, closes: list[tuple[date, float]]) -> None:
+        self.starting_equity = starting_equity
+        self.cash = cash
+        self.closes = closes  # (session, equity at its close), in date order
+        self.peak = max([starting_equity, *(equity for _, equity in closes)])
+        self.marks: dict[str, Mark] = {}
+
+    @classmethod
+    def from_journal(cls, journal: Journal, starting_equity: float) -> Book:
+        """Rebuild the figures from the journal: cash from every fill, equities from the days."""
+        multipliers = {entry.order.order_id: entry.order.multiplier for entry in journal.orders()}
+        # added one by one from the start, in fill order, exactly as the running session adds them,
+        # so a restart reproduces the uninterrupted run's cash to the last bit
+        cash = sum((fill_cash(fill, multipliers[fill.order_id]) for fill in journal.fills()), starting_equity)
+        closes = [(date.fromisoformat(row["day"]), row["equity"]) for row in journal.days()]
+        return cls(starting_equity, cash, closes)
+
+    def open_value(self, positions: Sequence[Position]) -> float:
+        """Return the dollars it would cost to close every open position at its last mark."""
+        total = 0.0
+        for position in positions:
+            mark = self.marks.get(position.position_id)
+            debit = mark.debit if mark is not None else position.entry_credit
+            total += debit * position.structure.multiplier * position.contracts
+        return total
+
+    def equity(self, positions: Sequence[Position]) -> float:
+        """Return cash less the cost to close the open positions."""
+        return self.cash - self.open_value(positions)
+
+    def equity_before(self, day: date) -> float:
+        """Return the equity at the last recorded close before `day` (the start when none)."""
+        index = bisect.bisect_left(self.closes, (day,)) - 1
+        return self.closes[index][1] if index >= 0 else self.starting_equity
+
+    def record_close(self, day: date, equity: float) -> None:
+        """Remember a session's closing equity (and a new peak)."""
+        self.closes.append((day, equity))
+        self.peak = max(self.peak, equity)
+
+    def finite_greeks(self) -> dict[str, NetGreeks]:
+        """Return each marked position's Greeks per unit, leaving out marks without Greeks."""
+        return {pid: mark.greeks for pid, mark in self.marks.items()
+                if all(math.isfinite(v) for v in (mark.greeks.delta, mark.greeks.gamma,
+                                                   mark.greeks.theta, mark.greeks.vega))}

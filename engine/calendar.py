@@ -258,8 +258,15 @@ def _weeklies(as_of: date, rule: ListingRule, taken: set[date]) -> list[Expirati
     return out
 
 
-def expiration_of(expiry: date, trading_class: str) -> Expiration:
-    """Return the Expiration of an SPX option class: "SPX" is the AM monthly, "SPXW" PM-settled."""
+def expiration_of(expiry: date, trading_class: str = "") -> Expiration:
+    """Return the Expiration of an SPX option class: "SPX" is the AM monthly, "SPXW" PM-settled.
+
+    Without a class ("") the expiry is read as `listed_expirations` lists it: the monthly (third
+    Friday, or the session before it when that is a holiday) is the AM "SPX", any other day "SPXW".
+    """
+    if not trading_class:
+        monthly = on_or_before_session(third_friday(expiry.year, expiry.month))
+        trading_class = "SPX" if expiry == monthly else "SPXW"
     if trading_class == "SPX":
         return _expiration(expiry, "monthly", "SPX", Settlement.AM)
     if trading_class == "SPXW":

@@ -35,7 +35,6 @@ candidate) is used as given and may not fill.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,7 +43,7 @@ from typing import Literal
 
 from engine import calendar, faults
 from engine.accounting import (
-    Mark,
+    Book,
     closing_legs,
     fill_cash,
     mark_of,
@@ -62,7 +61,6 @@ from engine.errors import InputError
 from engine.journal import Journal, PositionRecord, with_status
 from engine.model import (
     CandidateStatus,
-    ExitPlan,
     Fill,
     Order,
     OrderIntent,
@@ -75,7 +73,7 @@ from engine.model import (
 )
 from engine.risk.breaker import BreakerRules, BreakerStore, CircuitBreaker, ClosedTrade
 from engine.risk.manager import RiskManager
-from engine.risk.portfolio import NetGreeks, PortfolioSnapshot, heat_pct, portfolio_greeks
+from engine.risk.portfolio import PortfolioSnapshot, heat_pct, portfolio_greeks
 from engine.strategy.evaluate import Evaluation, Evaluator
 from engine.strategy.exits import ExitDecision, evaluate_exit, exit_plan_for
 from engine.strategy.logs import ExitRules, RunningStats, trade_closed, trade_opened
@@ -106,6 +104,21 @@ class SessionOptions:
     strategy: str = "optimus"
 
 
+def candidate_id(underlying: str, day: date) -> str:
+    """Return the id of the strategy's candidate of one close (one per underlying and day)."""
+    return f"C-{underlying}-{day.isoformat()}"
+
+
+def entry_order_id(candidate: str) -> str:
+    """Return the id of the order that opens a candidate (stable: a re-run finds it)."""
+    return f"O-{candidate}"
+
+
+def position_id_of(candidate: str) -> str:
+    """Return the id of the position a candidate opens: P-<underlying>-<signal day>."""
+    return "P-" + candidate.removeprefix("C-")
+
+
 def morning_moment(day: date, start: time, end: time) -> datetime:
     """Return the middle of the entry window on `day` (10:30 ET for 10:00-11:00)."""
     first = datetime.combine(day, start, tzinfo=MARKET_TZ)
@@ -132,15 +145,10 @@ class TradingSession:
         self.evaluator = Evaluator(feed.history, settings, feed.chains, self.underlying)
         self.risk = RiskManager(settings)
         self.breaker = BreakerStore(journal.store, CircuitBreaker(BreakerRules.from_params(self.params)))
-        self.marks: dict[str, Mark] = {}
         self.last_evaluation: Evaluation | None = None
         self.listeners: list[Callable[[Step], None]] = []
-        self._cash = self._cash_from_journal()
+        self.book = Book.from_journal(journal, settings.portfolio.starting_equity)
         self._stats = self._stats_from_journal()
-        self._closes: list[tuple[date, float]] = [
-            (date.fromisoformat(row["day"]), row["equity"]) for row in journal.days()
-        ]
-        self._peak = max([settings.portfolio.starting_equity, *(equity for _, equity in self._closes)])
 
     # --- the schedule -------------------------------------------------------------------------
 
@@ -234,7 +242,7 @@ class TradingSession:
         return self.run(first, day)
 
     def _signalled(self, day: date) -> bool:
-        return self.journal.candidate(self._candidate_id(day)) is not None
+        return self.journal.candidate(candidate_id(self.underlying, day)) is not None
 
     # --- the two steps ------------------------------------------------------------------------
 
@@ -277,10 +285,6 @@ class TradingSession:
 
     # --- entries ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _candidate_id(day: date, underlying: str = "SPX") -> str:
-        return f"C-{underlying}-{day.isoformat()}"
-
     def _expire_waiting_candidates(self, step: Step) -> None:
         for candidate in self.journal.candidates([CandidateStatus.NEW]):
             if candidate.signal_day < step.day:
@@ -288,7 +292,7 @@ class TradingSession:
                 self.journal.update_candidate(with_status(candidate, CandidateStatus.EXPIRED, why))
 
     def _send_entry(self, candidate: TradeCandidate, step: Step) -> None:
-        order_id = f"O-{candidate.candidate_id}"
+        order_id = entry_order_id(candidate.candidate_id)
         if self.journal.order(order_id) is not None:
             return  # re-run after a crash: the order is already journaled
         legs = opening_legs(candidate.structure)
@@ -307,7 +311,7 @@ class TradingSession:
         if limit is None:
             limit = round_limit(structure.credit_natural, self.settings.execution.combo_tick)
         order = Order(order_id, self.underlying, OrderIntent.OPEN, legs, candidate.contracts, limit,
-                      step.moment, self._window_end(step.day), f"P-{candidate.candidate_id[2:]}",
+                      step.moment, self._window_end(step.day), position_id_of(candidate.candidate_id),
                       structure.multiplier)
         self.journal.add_order(order, candidate.candidate_id, f"entry: {verdict.detail}")
         sent = replace(candidate, structure=structure)
@@ -334,7 +338,7 @@ class TradingSession:
         status = CandidateStatus.APPROVED if self.options.auto_approve else CandidateStatus.NEW
         detail = "approved automatically" if self.options.auto_approve else "waiting for the trader"
         candidate = TradeCandidate(
-            self._candidate_id(step.day, self.underlying), self.underlying, step.day, step.moment,
+            candidate_id(self.underlying, step.day), self.underlying, step.day, step.moment,
             found.structure, found.expiration, found.contracts, found.conviction.multiplier,
             found.exit_plan, status, detail,
         )
@@ -347,7 +351,7 @@ class TradingSession:
         order_id = f"X-{position.position_id}-{step.day.isoformat()}"
         if self.journal.order(order_id) is not None or self._closing_order_working(position.position_id):
             return
-        mark = self.marks.get(position.position_id)
+        mark = self.book.marks.get(position.position_id)
         debit = mark.debit if mark is not None else math.nan
         decision = evaluate_exit(position, debit, step.day, regime, self.params)
         if decision is None:
@@ -374,7 +378,7 @@ class TradingSession:
     def _settle(self, step: Step) -> None:
         for record in self.journal.positions("open"):
             leg = record.position.structure.legs[0]
-            expiration = calendar.expiration_of(leg.expiry, leg.trading_class or "SPXW")
+            expiration = calendar.expiration_of(leg.expiry, leg.trading_class)
             if expiration.settles_at > step.moment:
                 continue
             value = self.feed.settlement_value(expiration)
@@ -399,7 +403,7 @@ class TradingSession:
         for update in self.broker.drain_updates():
             self._apply(update)
         for candidate in self.journal.candidates([CandidateStatus.SENT]):
-            entry = self.journal.order(f"O-{candidate.candidate_id}")
+            entry = self.journal.order(entry_order_id(candidate.candidate_id))
             if entry is not None and entry.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED,
                                                       OrderStatus.REJECTED):
                 why = f"order {entry.order.order_id} {entry.status.value} unfilled"
@@ -410,7 +414,7 @@ class TradingSession:
         if entry is None:
             return  # not ours (another client's order at the same broker)
         if update.fill is not None and self.journal.add_fill(update.fill):
-            self._cash += fill_cash(update.fill, entry.order.multiplier)
+            self.book.cash += fill_cash(update.fill, entry.order.multiplier)
             self._book_fill(entry.order, update.fill, entry.candidate_id)
         self.journal.set_order_status(update.order_id, update.status, update.at, update.detail)
 
@@ -425,7 +429,7 @@ class TradingSession:
         if candidate is None:
             raise InputError("candidate_id", candidate_id, "an opening fill must belong to a candidate")
         day = fill.at.astimezone(MARKET_TZ).date()
-        plan = self._plan_for(fill.price, day, candidate)
+        plan = exit_plan_for(fill.price, day, candidate.structure.expiry, self.params)
         position = Position(order.position_id, self.underlying, candidate.structure, fill.contracts,
                             fill.price, day, plan)
         self.journal.open_position(PositionRecord(position, "open", fill.at, fill.commission,
@@ -433,10 +437,6 @@ class TradingSession:
         filled = with_status(candidate, CandidateStatus.FILLED, f"filled at {fill.price:.2f}")
         self.journal.update_candidate(filled)
         self._log_opened(position, fill)
-
-    def _plan_for(self, credit: float, day: date, candidate: TradeCandidate) -> ExitPlan:
-        """Return the exit levels at the credit actually received (002 §7)."""
-        return exit_plan_for(credit, day, candidate.structure.expiry, self.params)
 
     def _close_position(self, order: Order, fill: Fill) -> None:
         record = self.journal.position(order.position_id)
@@ -448,7 +448,7 @@ class TradingSession:
         closed = replace(record, status="closed", closed_at=fill.at, exit_price=fill.price,
                          exit_reason=reason, realised_pnl=pnl, commissions=commissions)
         self.journal.close_position(closed)
-        self.marks.pop(order.position_id, None)
+        self.book.marks.pop(order.position_id, None)
         day = fill.at.astimezone(MARKET_TZ).date()
         trade = ClosedTrade(order.position_id, pnl, record.position.max_loss_dollars, max_loss_exit)
         self.breaker.record_close(trade, day)
@@ -472,34 +472,17 @@ class TradingSession:
             legs = opening_legs(record.position.structure)
             quoted = self.feed.quote_legs(moment, legs)
             if quoted is not None:
-                self.marks[record.position_id] = mark_of(record.position, quoted, moment)
-
-    def open_value(self, positions: list[Position]) -> float:
-        """Return the dollars it would cost to close every open position at its last mark."""
-        total = 0.0
-        for position in positions:
-            mark = self.marks.get(position.position_id)
-            debit = mark.debit if mark is not None else position.entry_credit
-            total += debit * position.structure.multiplier * position.contracts
-        return total
+                self.book.marks[record.position_id] = mark_of(record.position, quoted, moment)
 
     def snapshot(self, step: Step) -> PortfolioSnapshot:
         """Return the book as the risk manager sees it at this step."""
         positions = [r.position for r in self.journal.positions("open")]
-        equity = self._cash - self.open_value(positions)
-        start = self.settings.portfolio.starting_equity
+        equity = self.book.equity(positions)
         week_start = step.day - timedelta(days=step.day.weekday())
-        start_of_day = self._equity_before(step.day, start)
-        start_of_week = self._equity_before(week_start, start)
-        peak = max(self._peak, equity)
-        greeks = {pid: mark.greeks for pid, mark in self.marks.items() if _finite(mark.greeks)}
-        return PortfolioSnapshot(equity, peak, tuple(positions), equity - start_of_day,
-                                 equity - start_of_week, self.breaker.load(), greeks)
-
-    def _equity_before(self, day: date, default: float) -> float:
-        """Return the equity at the last recorded close before `day` (`default` when none)."""
-        index = bisect.bisect_left(self._closes, (day,)) - 1
-        return self._closes[index][1] if index >= 0 else default
+        pnl_today = equity - self.book.equity_before(step.day)
+        pnl_week = equity - self.book.equity_before(week_start)
+        return PortfolioSnapshot(equity, max(self.book.peak, equity), tuple(positions), pnl_today, pnl_week,
+                                 self.breaker.load(), self.book.finite_greeks())
 
     def _record_day(self, step: Step) -> None:
         book = self.snapshot(step)
@@ -508,21 +491,20 @@ class TradingSession:
         closed = self.journal.closed_between(start, end)
         greeks = portfolio_greeks(book)
         self.journal.add_day({
-            "day": step.day.isoformat(), "equity": book.equity, "cash": self._cash,
-            "open_value": self._cash - book.equity,
+            "day": step.day.isoformat(), "equity": book.equity, "cash": self.book.cash,
+            "open_value": self.book.cash - book.equity,
             "realised_pnl": sum(r.realised_pnl or 0.0 for r in closed),
             "commissions": self.journal.commissions_between(start, end),
             "drawdown_pct": book.drawdown_pct, "open_positions": len(book.positions),
             "entered": self.journal.opened_between(start, end), "closed": len(closed),
             "payload": dumps({"heat_pct": heat_pct(book), "greeks": greeks}),
         })
-        self._closes.append((step.day, book.equity))
-        self._peak = max(self._peak, book.equity)
+        self.book.record_close(step.day, book.equity)
 
     def _log_opened(self, position: Position, fill: Fill) -> None:
         positions = [r.position for r in self.journal.positions("open")]
         exposure = sum(p.max_loss_dollars for p in positions)
-        equity = self._cash - self.open_value(positions)
+        equity = self.book.equity(positions)
         params = self.params
         rules = ExitRules(params.profit_target_pct, params.stop_loss_multiplier, params.time_stop_dte)
         text = trade_opened(position, rules, equity, exposure, len(positions), fill.leg_prices or None)
@@ -530,19 +512,9 @@ class TradingSession:
 
     # --- restart ------------------------------------------------------------------------------
 
-    def _cash_from_journal(self) -> float:
-        cash = self.settings.portfolio.starting_equity
-        multipliers = {e.order.order_id: e.order.multiplier for e in self.journal.orders()}
-        for fill in self.journal.fills():
-            cash += fill_cash(fill, multipliers[fill.order_id])
-        return cash
-
     def _stats_from_journal(self) -> RunningStats:
         stats = RunningStats()
         for record in self.journal.positions("closed"):
             stats = stats.add(record.realised_pnl or 0.0)
         return stats
 
-
-def _finite(greeks: NetGreeks) -> bool:
-    return all(math.isfinite(v) for v in (greeks.delta, greeks.gamma, greeks.theta, greeks.vega))

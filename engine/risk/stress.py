@@ -208,15 +208,10 @@ class MarketPoint:
 def settlement_moment(expiry: date, trading_class: str = "") -> datetime:
     """Return when an SPX expiry settles: 09:30 ET for the AM class "SPX", the close for "SPXW".
 
-    A leg that does not name its class ("") is read the way engine.calendar lists expirations:
-    the monthly (third Friday, or the session before it when that is a holiday) is the AM "SPX",
-    every other day the PM "SPXW".
+    A leg that does not name its class ("") gets the calendar's rule (engine.calendar.expiration_of).
     """
     if not calendar.is_session(expiry):
         raise InputError("expiry", expiry.isoformat(), "must be an NYSE session: no SPX option expires on it")
-    if not trading_class:
-        monthly = calendar.on_or_before_session(calendar.third_friday(expiry.year, expiry.month))
-        trading_class = "SPX" if expiry == monthly else "SPXW"
     return calendar.expiration_of(expiry, trading_class).settles_at
 
 

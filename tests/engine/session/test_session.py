@@ -12,10 +12,17 @@ from engine.accounting import fill_cash, settlement_price
 from engine.data.history import MarketHistory
 from engine.errors import InputError
 from engine.model import CandidateStatus, OrderStatus
-from engine.session import SessionOptions
+from engine.session import SessionOptions, entry_order_id, position_id_of
 from tests.engine.session.conftest import Replay, dump
 
 FIRST, LAST = date(2015, 1, 1), date(2015, 3, 31)
+
+
+def _candidate_of(position_id: str) -> str:
+    """Return the candidate id a position was opened from (the inverse of position_id_of)."""
+    candidate = "C-" + position_id.removeprefix("P-")
+    assert position_id_of(candidate) == position_id
+    return candidate
 
 
 def test_a_replay_opens_and_closes_positions_through_orders_and_fills(replay: Replay) -> None:
@@ -25,7 +32,7 @@ def test_a_replay_opens_and_closes_positions_through_orders_and_fills(replay: Re
     positions = session.journal.positions()
     assert len(positions) >= 3
     for record in positions:
-        entry = session.journal.order(f"O-C-{record.position_id[2:]}")
+        entry = session.journal.order(entry_order_id(_candidate_of(record.position_id)))
         assert entry is not None
         assert entry.status is OrderStatus.FILLED
         assert entry.order.limit_price <= record.position.entry_credit + 1e-9  # filled at or above its limit
@@ -42,12 +49,12 @@ def test_cash_is_the_sum_of_the_fills_and_equity_is_cash_less_the_marks(replay: 
     last_day = journal.days()[-1]
     assert last_day["cash"] == pytest.approx(cash, abs=1e-6)
     open_positions = [r.position for r in journal.positions("open")]
-    assert last_day["open_value"] == pytest.approx(session.open_value(open_positions), abs=1e-6)
-    assert last_day["equity"] == pytest.approx(cash - session.open_value(open_positions), abs=1e-6)
+    assert last_day["open_value"] == pytest.approx(session.book.open_value(open_positions), abs=1e-6)
+    assert last_day["equity"] == pytest.approx(cash - session.book.open_value(open_positions), abs=1e-6)
     # every realised P&L is its fills' cash: credit in, debit out, commissions of both sides
     for record in journal.positions("closed"):
         pid = record.position_id
-        mine = (f"O-C-{pid[2:]}", f"S-{pid}")
+        mine = (entry_order_id(_candidate_of(pid)), f"S-{pid}")
         fills = [f for f in journal.fills() if f.order_id in mine or f.order_id.startswith(f"X-{pid}-")]
         assert record.realised_pnl == pytest.approx(sum(fill_cash(f, 100) for f in fills), abs=1e-6)
 
