@@ -15,7 +15,7 @@ The journal is the session's memory and the money path's record. Its rules:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -172,6 +172,39 @@ class Journal:
         self.db.execute("UPDATE orders SET status = ? WHERE order_id = ?", [status.value, order_id])
         self._order_event(order_id, at, status, detail)
 
+    def modify_order_limit(self, order_id: str, limit_price: float, at: datetime, detail: str) -> None:
+        """Record a new limit of a working order (same id) and the event that changed it."""
+        current = self.order(order_id)
+        if current is None:
+            raise InputError("order_id", order_id, "is not in the journal")
+        order = replace(current.order, limit_price=limit_price)
+        self.db.execute("UPDATE orders SET limit_price = ?, payload = ? WHERE order_id = ?",
+                        [limit_price, dumps(order), order_id])
+        self._order_event(order_id, at, current.status, detail)
+
+    def order_events_of(self, order_ids: Sequence[str]) -> dict[str, list[tuple[datetime, OrderStatus, str]]]:
+        """Return the state histories of several orders at once, oldest first, by order id."""
+        out: dict[str, list[tuple[datetime, OrderStatus, str]]] = {order_id: [] for order_id in order_ids}
+        marks = ", ".join("?" for _ in order_ids)
+        if not order_ids:
+            return out
+        rows = self.db.execute(
+            f"SELECT order_id, at_utc, status, detail FROM order_events WHERE order_id IN ({marks}) "
+            "ORDER BY id",
+            list(order_ids),
+        )
+        for order_id, at, status, detail in rows:
+            out[order_id].append((from_utc_text(at), OrderStatus(status), detail))
+        return out
+
+    def log_tail(self, count: int) -> list[tuple[datetime, str, str]]:
+        """Return the last `count` log entries, oldest first."""
+        rows = self.db.execute(
+            "SELECT at_utc, kind, text FROM (SELECT seq, at_utc, kind, text FROM journal_log "
+            "ORDER BY seq DESC LIMIT ?) ORDER BY seq", [count],
+        )
+        return [(from_utc_text(at), kind, text) for at, kind, text in rows]
+
     def order(self, order_id: str) -> JournalOrder | None:
         """Return one journaled order, None when unknown."""
         row = self.db.execute(
@@ -187,6 +220,22 @@ class Journal:
             "ORDER BY created_utc, order_id", args,
         )
         return [_journal_order(row) for row in rows]
+
+    def orders_working(self) -> list[JournalOrder]:
+        """Return the orders not final yet (created or working), oldest first."""
+        return self.orders([OrderStatus.CREATED, OrderStatus.WORKING])
+
+    def fills_of(self, order_ids: Sequence[str]) -> list[Fill]:
+        """Return the fills of several orders, in time order."""
+        if not order_ids:
+            return []
+        marks = ", ".join("?" for _ in order_ids)
+        rows = self.db.execute(
+            "SELECT fill_id, order_id, at_utc, contracts, price, leg_prices, commission FROM fills "
+            f"WHERE order_id IN ({marks}) ORDER BY at_utc, fill_id", list(order_ids),
+        )
+        return [Fill(r[0], r[1], from_utc_text(r[2]), r[3], r[4], loads(r[5], tuple[float, ...]), r[6])
+                for r in rows]
 
     def order_events(self, order_id: str) -> list[dict[str, Any]]:
         """Return an order's state history, oldest first."""

@@ -45,45 +45,43 @@ from engine import calendar, faults
 from engine.accounting import (
     Book,
     closing_legs,
-    fill_cash,
     mark_of,
     opening_legs,
-    realised_pnl,
     settlement_price,
 )
 from engine.brokers.base import Broker
-from engine.brokers.fill_model import round_limit
+from engine.brokers.fill_model import FeeSchedule, round_limit
 from engine.clock import MARKET_TZ, ReplayClock
 from engine.codec import dumps, loads
 from engine.config import Settings
 from engine.data.feed import MarketFeed
 from engine.errors import InputError
 from engine.journal import Journal, PositionRecord, with_status
+from engine.ledger import SETTLED, CandidateReport, Ledger, exit_key, exit_signal_key, report_key
 from engine.model import (
     CandidateStatus,
+    DataSource,
+    Expiration,
     Fill,
     Order,
     OrderIntent,
     OrderStatus,
     OrderUpdate,
-    Position,
     Regime,
     Structure,
     TradeCandidate,
 )
-from engine.risk.breaker import BreakerRules, BreakerStore, CircuitBreaker, ClosedTrade
+from engine.risk.breaker import BreakerRules, BreakerStore, CircuitBreaker
 from engine.risk.manager import RiskManager
 from engine.risk.portfolio import PortfolioSnapshot, heat_pct, portfolio_greeks
 from engine.strategy.evaluate import Evaluation, Evaluator
-from engine.strategy.exits import ExitDecision, evaluate_exit, exit_plan_for
-from engine.strategy.logs import ExitRules, RunningStats, trade_closed, trade_opened
+from engine.strategy.exits import ExitDecision, evaluate_exit
 from engine.strategy.regime import classify
 from engine.strategy.spreads import NoSpread, requote
 
 Phase = Literal["morning", "close"]
 ExitMode = Literal["auto", "manual"]
 CURSOR_KEY = "cursor"
-SETTLED = "SETTLED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +146,8 @@ class TradingSession:
         self.last_evaluation: Evaluation | None = None
         self.listeners: list[Callable[[Step], None]] = []
         self.book = Book.from_journal(journal, settings.portfolio.starting_equity)
-        self._stats = self._stats_from_journal()
+        self.ledger = Ledger(journal, self.book, self.breaker, self.params, self.underlying,
+                             self.options.exit_mode)
 
     # --- the schedule -------------------------------------------------------------------------
 
@@ -183,12 +182,19 @@ class TradingSession:
                 self._adopt_broker_state(entry.order)
 
     def _adopt_broker_state(self, order: Order) -> None:
-        at = self.cursor() or order.created_at
-        for fill in self.broker.fills_for(order.order_id):
-            self._apply(OrderUpdate(order.order_id, OrderStatus.FILLED, fill.at, "reconciled", fill))
+        """Bring a journaled order up to the broker's state, through the states it passed."""
         status = self.broker.order_status(order.order_id)
-        if status is not None and status is not OrderStatus.FILLED:
-            self._apply(OrderUpdate(order.order_id, status, at, "reconciled with the broker"))
+        if status is None:
+            return
+        at = self.cursor() or order.created_at
+        entry = self.journal.order(order.order_id)
+        if entry is not None and entry.status is OrderStatus.CREATED and status is not OrderStatus.REJECTED:
+            # it was accepted before it filled, expired or was cancelled: journal that step too
+            self.ledger.apply(OrderUpdate(order.order_id, OrderStatus.WORKING, at, "accepted (reconciled)"))
+        for fill in self.broker.fills_for(order.order_id):
+            self.ledger.apply(OrderUpdate(order.order_id, OrderStatus.FILLED, fill.at, "reconciled", fill))
+        if status is not OrderStatus.FILLED:
+            self.ledger.apply(OrderUpdate(order.order_id, status, at, "reconciled with the broker"))
 
     def run_step(self, step: Step) -> None:
         """Run one scheduled step now (the clock must already be at its moment)."""
@@ -240,6 +246,40 @@ class TradingSession:
             allowed = f"must not be before the replay's {done.date().isoformat()}: start a new journal"
             raise InputError("seek", day.isoformat(), allowed)
         return self.run(first, day)
+
+    # --- what the trader's commands need (engine.desk) -----------------------------------------
+
+    def step_at(self, moment: datetime) -> Step:
+        """Return a Step standing for `moment` (a trader's command between scheduled steps)."""
+        day = moment.astimezone(MARKET_TZ).date()
+        phase: Phase = "close" if moment >= calendar.session_close(day) else "morning"
+        return Step(day, phase, moment)
+
+    def work_orders(self, moment: datetime) -> None:
+        """Send what the journal holds as CREATED now, let the broker work it, and book its reports."""
+        self._exchange(self.step_at(moment))
+        with self.journal.transaction():
+            self.apply_broker_reports(moment)
+
+    def apply_broker_reports(self, moment: datetime) -> None:
+        """Book what the broker reported since the last call, and re-mark the book at `moment`."""
+        self._apply_updates(self.step_at(moment))
+        self._mark_all(moment)
+
+    def broker_fees(self, contracts: int, legs: int) -> float:
+        """Return the dollars of commissions and fees a fill of this size would pay (our schedule)."""
+        return FeeSchedule.from_params(self.settings.execution).for_fill(contracts, legs)
+
+    @property
+    def modelled(self) -> bool:
+        """Return True when the feed's quotes are modelled, not recorded."""
+        return getattr(self.feed, "source", DataSource.MODELLED) is DataSource.MODELLED
+
+    def requote_at(self, structure: Structure, expiration: Expiration,
+                   moment: datetime) -> Structure | NoSpread:
+        """Return `structure`'s legs quoted at `moment` on `expiration` (its strikes must be listed)."""
+        strikes = [leg.strike for leg in structure.legs]
+        return requote(structure, self.feed.slice_at(moment, expiration, strikes))
 
     def _signalled(self, day: date) -> bool:
         return self.journal.candidate(candidate_id(self.underlying, day)) is not None
@@ -322,8 +362,7 @@ class TradingSession:
         """Return the candidate's legs on current quotes (None once its expiry has passed)."""
         if candidate.expiration.settles_at <= step.moment:
             return None
-        strikes = [leg.strike for leg in candidate.structure.legs]
-        return requote(candidate.structure, self.feed.slice_at(step.moment, candidate.expiration, strikes))
+        return self.requote_at(candidate.structure, candidate.expiration, step.moment)
 
     def _window_end(self, day: date) -> datetime:
         return datetime.combine(day, self.params.entry_window_end, tzinfo=MARKET_TZ)
@@ -335,6 +374,8 @@ class TradingSession:
         found = evaluation.candidate
         if not evaluation.signal or found is None:
             return
+        self.journal.set_state(report_key(candidate_id(self.underlying, step.day)),
+                               dumps(CandidateReport.of(evaluation)))
         status = CandidateStatus.APPROVED if self.options.auto_approve else CandidateStatus.NEW
         detail = "approved automatically" if self.options.auto_approve else "waiting for the trader"
         candidate = TradeCandidate(
@@ -354,12 +395,10 @@ class TradingSession:
         mark = self.book.marks.get(position.position_id)
         debit = mark.debit if mark is not None else math.nan
         decision = evaluate_exit(position, debit, step.day, regime, self.params)
-        if decision is None:
-            return
         if record.exit_mode == "manual":
-            text = (f"[EXIT SIGNAL] {position.position_id} {decision.reason.value}: {decision.detail} "
-                    "(exits manual: waiting for the trader)")
-            self.journal.log(step.moment, "EXIT SIGNAL", text)
+            self._signal_exit(position.position_id, decision, step)
+            return
+        if decision is None:
             return
         natural = mark.natural_debit if mark is not None else math.nan
         if not math.isfinite(natural):
@@ -369,7 +408,20 @@ class TradingSession:
                       position.contracts, limit, step.moment, calendar.session_close(step.day),
                       position.position_id, position.structure.multiplier)
         self.journal.add_order(order, "", f"exit: {decision.reason.value}: {decision.detail}")
-        self.journal.set_state(f"exit:{order_id}", dumps(decision))
+        self.journal.set_state(exit_key(order_id), dumps(decision))
+
+    def _signal_exit(self, position_id: str, decision: ExitDecision | None, step: Step) -> None:
+        """Leave a manual position's exit to the trader: log it, and keep it for the positions panel."""
+        self.journal.set_state(exit_signal_key(position_id), "" if decision is None else dumps(decision))
+        if decision is not None:
+            text = (f"[EXIT SIGNAL] {position_id} {decision.reason.value}: {decision.detail} "
+                    "(exits manual: waiting for the trader)")
+            self.journal.log(step.moment, "EXIT SIGNAL", text)
+
+    def pending_exit(self, position_id: str) -> ExitDecision | None:
+        """Return the exit the rules signalled at the last close for a manual position, if any."""
+        text = self.journal.state(exit_signal_key(position_id))
+        return loads(text, ExitDecision) if text else None
 
     def _closing_order_working(self, position_id: str) -> bool:
         return any(entry.order.position_id == position_id and entry.order.intent is OrderIntent.CLOSE
@@ -394,76 +446,20 @@ class TradingSession:
                       position.contracts, price, at, at, position.position_id, position.structure.multiplier)
         self.journal.add_order(order, "", f"cash settlement at {value:.2f} (modelled settlement value)")
         fill = Fill(f"{order_id}-F1", order_id, at, position.contracts, price, (), 0.0)
-        self.journal.set_state(f"exit:{order_id}", SETTLED)
-        self._apply(OrderUpdate(order_id, OrderStatus.FILLED, at, f"settled at {value:.2f}", fill))
+        self.journal.set_state(exit_key(order_id), SETTLED)
+        self.ledger.apply(OrderUpdate(order_id, OrderStatus.FILLED, at, f"settled at {value:.2f}", fill))
 
     # --- applying the broker's reports --------------------------------------------------------
 
     def _apply_updates(self, step: Step) -> None:
         for update in self.broker.drain_updates():
-            self._apply(update)
+            self.ledger.apply(update)
         for candidate in self.journal.candidates([CandidateStatus.SENT]):
             entry = self.journal.order(entry_order_id(candidate.candidate_id))
             if entry is not None and entry.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED,
                                                       OrderStatus.REJECTED):
                 why = f"order {entry.order.order_id} {entry.status.value} unfilled"
                 self.journal.update_candidate(with_status(candidate, CandidateStatus.EXPIRED, why))
-
-    def _apply(self, update: OrderUpdate) -> None:
-        entry = self.journal.order(update.order_id)
-        if entry is None:
-            return  # not ours (another client's order at the same broker)
-        if update.fill is not None and self.journal.add_fill(update.fill):
-            self.book.cash += fill_cash(update.fill, entry.order.multiplier)
-            self._book_fill(entry.order, update.fill, entry.candidate_id)
-        self.journal.set_order_status(update.order_id, update.status, update.at, update.detail)
-
-    def _book_fill(self, order: Order, fill: Fill, candidate_id: str) -> None:
-        if order.intent is OrderIntent.OPEN:
-            self._open_position(order, fill, candidate_id)
-        else:
-            self._close_position(order, fill)
-
-    def _open_position(self, order: Order, fill: Fill, candidate_id: str) -> None:
-        candidate = self.journal.candidate(candidate_id)
-        if candidate is None:
-            raise InputError("candidate_id", candidate_id, "an opening fill must belong to a candidate")
-        day = fill.at.astimezone(MARKET_TZ).date()
-        plan = exit_plan_for(fill.price, day, candidate.structure.expiry, self.params)
-        position = Position(order.position_id, self.underlying, candidate.structure, fill.contracts,
-                            fill.price, day, plan)
-        self.journal.open_position(PositionRecord(position, "open", fill.at, fill.commission,
-                                                  self.options.exit_mode))
-        filled = with_status(candidate, CandidateStatus.FILLED, f"filled at {fill.price:.2f}")
-        self.journal.update_candidate(filled)
-        self._log_opened(position, fill)
-
-    def _close_position(self, order: Order, fill: Fill) -> None:
-        record = self.journal.position(order.position_id)
-        if record is None or record.status != "open":
-            return
-        commissions = record.commissions + fill.commission
-        pnl = realised_pnl(record.position, fill.price, commissions)
-        reason, max_loss_exit = self._exit_reason(order.order_id)
-        closed = replace(record, status="closed", closed_at=fill.at, exit_price=fill.price,
-                         exit_reason=reason, realised_pnl=pnl, commissions=commissions)
-        self.journal.close_position(closed)
-        self.book.marks.pop(order.position_id, None)
-        day = fill.at.astimezone(MARKET_TZ).date()
-        trade = ClosedTrade(order.position_id, pnl, record.position.max_loss_dollars, max_loss_exit)
-        self.breaker.record_close(trade, day)
-        self._stats = self._stats.add(pnl)
-        text = trade_closed(record.position, day, -fill.price, reason, self._stats)
-        self.journal.log(fill.at, "TRADE CLOSED", text)
-
-    def _exit_reason(self, order_id: str) -> tuple[str, bool]:
-        saved = self.journal.state(f"exit:{order_id}")
-        if saved is None:
-            return "MANUAL CLOSE", False
-        if saved == SETTLED:
-            return SETTLED, False
-        decision = loads(saved, ExitDecision)
-        return decision.reason.value, decision.counts_as_max_loss
 
     # --- the book -----------------------------------------------------------------------------
 
@@ -500,21 +496,3 @@ class TradingSession:
             "payload": dumps({"heat_pct": heat_pct(book), "greeks": greeks}),
         })
         self.book.record_close(step.day, book.equity)
-
-    def _log_opened(self, position: Position, fill: Fill) -> None:
-        positions = [r.position for r in self.journal.positions("open")]
-        exposure = sum(p.max_loss_dollars for p in positions)
-        equity = self.book.equity(positions)
-        params = self.params
-        rules = ExitRules(params.profit_target_pct, params.stop_loss_multiplier, params.time_stop_dte)
-        text = trade_opened(position, rules, equity, exposure, len(positions), fill.leg_prices or None)
-        self.journal.log(fill.at, "TRADE OPENED", text)
-
-    # --- restart ------------------------------------------------------------------------------
-
-    def _stats_from_journal(self) -> RunningStats:
-        stats = RunningStats()
-        for record in self.journal.positions("closed"):
-            stats = stats.add(record.realised_pnl or 0.0)
-        return stats
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from datetime import date
@@ -17,6 +18,7 @@ from typing import Any
 PROG = "optimus"
 EXIT_USAGE = 2
 DEFAULT_FROM = "2004-01-01"
+PROGRESS_ENV = "OPTIMUS_PROGRESS"  # "1": `optimus replay` prints a STEP line after each step
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -169,6 +171,8 @@ def run_replay_command(arguments: argparse.Namespace) -> int:
         first, last = parse_date(arguments.first, "--from"), parse_date(arguments.last, "--to")
         session = open_replay(load_history(), _settings(arguments), arguments.journal, SessionOptions(),
                               arguments.underlying, durable=True)
+        if os.environ.get(PROGRESS_ENV) == "1":  # the kill tests time their SIGKILLs on these lines
+            session.listeners.append(lambda step: print(f"STEP {step.moment.isoformat()}", flush=True))
         steps = session.run(first, last)
     except (OptimusError, argparse.ArgumentTypeError) as error:
         return _error("replay", error)

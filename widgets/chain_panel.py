@@ -2,16 +2,17 @@
 
 The panel is a view. It shows the ChainSlice it is given and tells the terminal, through
 ``sig_expiry_selected``, which expiry the trader picked; the terminal then loads that slice and
-hands it back with ``show_slice``.
+hands it back with ``show_slice``. The strikes of candidates and positions in the shown expiry
+are highlighted (``set_highlights``); a double-click on a strike asks for a manual spread.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,9 +62,13 @@ class ChainPanel(QWidget):
     Signals:
         sig_expiry_selected(object): the trader picked another expiry in the selector; carries
             the ``engine.model.Expiration``. Not emitted when the terminal fills the selector.
+        sig_strike_clicked(object, float): the trader double-clicked a cell to start a manual
+            spread; carries the ``engine.model.Right`` of the side clicked (the strike column
+            counts as the put side) and the strike of the row.
     """
 
     sig_expiry_selected = Signal(object)
+    sig_strike_clicked = Signal(object, float)
 
     def __init__(self, model: ChainTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,8 +83,9 @@ class ChainPanel(QWidget):
         self._summary = QLabel()
         self._summary.setObjectName("chainSummary")
         self._summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # The summary gives way (is clipped) before the expiry selector does.
+        # The summary gives way before the expiry selector does: it wraps between its figures.
         self._summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._summary.setWordWrap(True)
         self._badge = QLabel("MODELLED")
         self._badge.setObjectName("modelledBadge")
         self._badge.setToolTip("These quotes were modelled from the index, VIX and SKEW history; "
@@ -103,6 +109,7 @@ class ChainPanel(QWidget):
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setWordWrap(False)
         table.verticalHeader().hide()
+        table.doubleClicked.connect(self._on_cell_double_clicked)
         metrics = QFontMetrics(table.font())
         bold = QFont(table.font())
         bold.setBold(True)
@@ -124,7 +131,8 @@ class ChainPanel(QWidget):
         top.addWidget(QLabel("Expiry"))
         top.addWidget(self._expiry_box)
         top.addSpacing(8)
-        top.addWidget(self._badge)  # before the summary: never the part that gets clipped
+        # Before the summary (never the part that gives way), its own height when the summary wraps.
+        top.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addSpacing(8)
         top.addWidget(self._summary, 1)
         sides = QHBoxLayout()
@@ -200,6 +208,13 @@ class ChainPanel(QWidget):
             # Again once the view has laid out the new rows (its scroll range is updated late).
             QTimer.singleShot(0, self, self.center_on_atm)
 
+    def set_highlights(self, short_strikes: Iterable[float], long_strikes: Iterable[float]) -> None:
+        """Highlight the short and long strikes of candidates and positions in the shown expiry.
+
+        They stay highlighted across ``show_slice`` updates until set again.
+        """
+        self._model.set_highlights(short_strikes, long_strikes)
+
     def center_on_atm(self) -> None:
         """Scroll the table so the at-the-money strike is in the middle."""
         row = self._model.atm_row
@@ -217,9 +232,20 @@ class ChainPanel(QWidget):
         atm = chain_slice.atm_index
         atm_iv = 0.5 * (chain_slice.calls.iv[atm] + chain_slice.puts.iv[atm]) * 100.0
         iv_text = f"{atm_iv:.1f} %" if math.isfinite(atm_iv) else MISSING
-        return (f"{chain_slice.underlying}  spot {chain_slice.spot:,.2f}   "
-                f"fwd {chain_slice.forward:,.2f}   DTE {chain_slice.dte}   "
-                f"ATM IV {iv_text}   as of {chain_slice.as_of:%Y-%m-%d %H:%M} ET")
+        figures = (f"{chain_slice.underlying}  spot {chain_slice.spot:,.2f}",
+                   f"fwd {chain_slice.forward:,.2f}", f"DTE {chain_slice.dte}", f"ATM IV {iv_text}",
+                   f"as of {chain_slice.as_of:%Y-%m-%d %H:%M} ET")
+        # A narrow panel wraps the line between figures, never inside one.
+        return "   ".join(figure.replace(" ", "\u00a0") for figure in figures)
+
+    def summary_text(self) -> str:
+        """Return the summary line above the table (spot, forward, DTE, ATM IV, as-of time)."""
+        return self._summary.text().replace("\u00a0", " ")
+
+    def _on_cell_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.sig_strike_clicked.emit(self._model.right_of(index.column()),
+                                         self._model.strike_at(index.row()))
 
     def _on_expiry_index_changed(self, index: int) -> None:
         expiration = self._expiry_box.itemData(index)

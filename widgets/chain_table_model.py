@@ -2,28 +2,37 @@
 
 The model reads a ChainSlice (columnar numpy arrays) directly; it never copies the chain into
 per-option Python objects. Cells are formatted on demand with fixed decimals per column, NaN
-shows as an em dash, and the background role marks the at-the-money row and in-the-money cells.
+shows as an em dash, and the background role marks the at-the-money row, in-the-money cells and
+the short/long strikes of candidates and positions (on the strike cell).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Literal
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-from engine.model import ChainSlice
+from engine.model import ChainSlice, Right
 
 MISSING = "—"
 STRIKES_EACH_SIDE = 30
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw float behind a cell (NaN when missing)
 ATM_ROLE = Qt.ItemDataRole.UserRole + 2  # True on the at-the-money row
+HIGHLIGHT_ROLE = Qt.ItemDataRole.UserRole + 3  # "short", "long" or None: a strike traded or proposed
+_SAME_STRIKE = 1e-6  # strikes closer than this are the same strike
+
+StrikeHighlight = Literal["short", "long"]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+_STRIKE_ROLES = (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
+                 Qt.ItemDataRole.ToolTipRole)
 
 
 class Side(Enum):
@@ -88,6 +97,10 @@ class ChainColors:
     itm: QColor
     strike: QColor
     strike_text: QColor
+    # Strike cells of the short and long legs of candidates and positions (optional theme keys).
+    short_strike: QColor = field(default_factory=lambda: QColor(240, 160, 32))
+    long_strike: QColor = field(default_factory=lambda: QColor(43, 179, 166))
+    highlight_text: QColor = field(default_factory=lambda: QColor(16, 17, 20))
 
     @classmethod
     def from_palette(cls, palette: QPalette) -> ChainColors:
@@ -127,11 +140,15 @@ class ChainTableModel(QAbstractTableModel):
         self._brushes = self._make_brushes(self._colors)
         self._bold = QFont()
         self._bold.setBold(True)
+        self._short_strikes: tuple[float, ...] = ()
+        self._long_strikes: tuple[float, ...] = ()
 
     @staticmethod
     def _make_brushes(colors: ChainColors) -> dict[str, QBrush]:
         return {"atm": QBrush(colors.atm_row), "itm": QBrush(colors.itm),
-                "strike": QBrush(colors.strike), "strike_text": QBrush(colors.strike_text)}
+                "strike": QBrush(colors.strike), "strike_text": QBrush(colors.strike_text),
+                "short": QBrush(colors.short_strike), "long": QBrush(colors.long_strike),
+                "highlight_text": QBrush(colors.highlight_text)}
 
     # --- the snapshot ------------------------------------------------------------------------
 
@@ -171,6 +188,29 @@ class ChainTableModel(QAbstractTableModel):
         self._brushes = self._make_brushes(colors)
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, len(COLUMNS) - 1))
+
+    def set_highlights(self, short_strikes: Iterable[float], long_strikes: Iterable[float]) -> None:
+        """Mark the strike cells of these short and long strikes until set again (across snapshots)."""
+        short, long = tuple(sorted(map(float, short_strikes))), tuple(sorted(map(float, long_strikes)))
+        if (short, long) == (self._short_strikes, self._long_strikes):
+            return
+        self._short_strikes, self._long_strikes = short, long
+        if self._rows:
+            self.dataChanged.emit(self.index(0, STRIKE_COLUMN), self.index(self._rows - 1, STRIKE_COLUMN))
+
+    def highlight(self, row: int) -> StrikeHighlight | None:
+        """Return "short" or "long" when the strike of a row is one of the highlighted ones."""
+        strike = self.strike_at(row)
+        if any(abs(strike - short) < _SAME_STRIKE for short in self._short_strikes):
+            return "short"
+        if any(abs(strike - long) < _SAME_STRIKE for long in self._long_strikes):
+            return "long"
+        return None
+
+    @staticmethod
+    def right_of(column: int) -> Right:
+        """Return the option side a column belongs to (the strike column counts as the put side)."""
+        return Right.CALL if COLUMNS[column].side is Side.CALL else Right.PUT
 
     def strike_at(self, row: int) -> float:
         """Return the strike shown on a row."""
@@ -223,17 +263,29 @@ class ChainTableModel(QAbstractTableModel):
             centred = column == STRIKE_COLUMN
             horizontal = Qt.AlignmentFlag.AlignHCenter if centred else Qt.AlignmentFlag.AlignRight
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if column == STRIKE_COLUMN and role in _STRIKE_ROLES:
+            return self._strike_cell(row, role)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == STRIKE_COLUMN:
-            return self._brushes["strike_text"]
-        if role == Qt.ItemDataRole.FontRole and column == STRIKE_COLUMN:
-            return self._bold
         if role == VALUE_ROLE:
             return self.value(row, column)
         if role == ATM_ROLE:
             return row == self.atm_row
+        if role == HIGHLIGHT_ROLE:
+            return self.highlight(row)
         return None
+
+    def _strike_cell(self, row: int, role: int) -> object:
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        highlight = self.highlight(row)
+        if role == HIGHLIGHT_ROLE:
+            return highlight
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{highlight} strike of a candidate or position" if highlight else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._brushes["highlight_text" if highlight else "strike_text"]
+        return self._brushes[highlight] if highlight else self._background(row, STRIKE_COLUMN)
 
     def _text(self, row: int, column: int) -> str:
         spec = COLUMNS[column]

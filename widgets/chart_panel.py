@@ -3,20 +3,26 @@
 The panel is a view. The terminal computes everything (bars up to the chosen date, the
 indicators over them) and hands it over as a ChartSeries; the panel draws exactly that, so it
 can never show a bar after the chosen date. The x axis is time: each session sits at midnight
-UTC of its date, in seconds, which is what pyqtgraph's DateAxisItem labels.
+UTC of its date, in seconds, labelled by SessionDateAxis. The style, the date axis and the
+axis/money helpers here are shared by the other chart panels (equity, risk graph, IV smile).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+
+from engine.model.desk import MarkKind, TradeMark
 
 FloatArray = npt.NDArray[np.float64]
 DAY = 86400.0
@@ -83,13 +89,147 @@ class ChartStyle:
     rsi_levels: str = "#808896"
     marker: str = "#ffd24d"
     grid_alpha: float = 0.12
+    # Trade marks on the price chart.
+    mark_signal: str = "#ffd24d"
+    mark_entry: str = "#35d07f"
+    mark_exit: str = "#ff7a45"
+    # Equity panel.
+    equity: str = "#5fa8ff"
+    drawdown: str = "#ef5b5b"
+    drawdown_fill: str = "#ef5b5b40"
+    # Risk graph panel.
+    payoff: str = "#d6dae2"
+    pnl_today: str = "#5fa8ff"
+    pnl_at_date: str = "#c39bff"
+    breakeven: str = "#ffd24d"
+    short_strike: str = "#ef5b5b"
+    # IV smile panel.
+    iv_call: str = "#3fb68b"
+    iv_put: str = "#f5a623"
 
 
-def _color(hex_text: str) -> pg.QtGui.QColor:
+def chart_color(hex_text: str) -> pg.QtGui.QColor:
     """Return a QColor from #rrggbb or #rrggbbaa (CSS order, not Qt's #aarrggbb)."""
     text = hex_text.lstrip("#")
     alpha = int(text[6:8], 16) if len(text) == 8 else 255
     return pg.QtGui.QColor(int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16), alpha)
+
+
+@dataclass(frozen=True, slots=True)
+class TickStep:
+    """How far apart the date labels of an axis are: `count` days, weeks, months or years."""
+
+    unit: Literal["day", "week", "month", "year"]
+    count: int
+
+    @property
+    def shortest_days(self) -> int:
+        """Return the fewest days two neighbouring labels can be apart (a month may be 28 days)."""
+        return self.count * {"day": 1, "week": 7, "month": 28, "year": 365}[self.unit]
+
+
+TICK_STEPS = tuple(TickStep(unit, count) for unit, counts in (
+    ("day", (1, 2)), ("week", (1, 2)), ("month", (1, 2, 3, 6)), ("year", (1, 2, 5, 10, 25, 50, 100)))
+    for count in counts)
+_LABEL_GAP = 14  # pixels of free space between two date labels
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)  # the axis never labels beyond these
+
+
+def _tick_days(first: date, last: date, step: TickStep) -> Iterator[date]:
+    if step.unit == "year":
+        yield from (date(year, 1, 1) for year in range(first.year, last.year + 1) if year % step.count == 0)
+    elif step.unit == "month":
+        for months in range(first.year * 12 + first.month - 1, last.year * 12 + last.month):
+            if months % 12 % step.count == 0:
+                yield date(months // 12, months % 12 + 1, 1)
+    else:
+        spacing = step.count * (7 if step.unit == "week" else 1)
+        day = first + timedelta(days=(-first.toordinal() + (1 if step.unit == "week" else 0)) % spacing)
+        while day <= last:  # weeks start on Mondays (ordinal 1 is a Monday)
+            yield day
+            day += timedelta(days=spacing)
+
+
+def date_ticks(low: float, high: float, step: TickStep) -> list[float]:
+    """Return the x of every label of `step` between two chart x values (session_time units)."""
+    first = date.fromordinal(_EPOCH_ORDINAL + int(max(low, session_time(_FIRST_DAY)) // DAY))
+    last = date.fromordinal(_EPOCH_ORDINAL + int(min(high, session_time(_LAST_DAY)) // DAY))
+    return [x for x in (session_time(day) for day in _tick_days(first, last, step)) if low <= x <= high]
+
+
+def date_label(x: float, step: TickStep) -> str:
+    """Return the label of a tick: "7 Oct" for days and weeks, "Oct" (the year in January), "2008"."""
+    day = date.fromordinal(_EPOCH_ORDINAL + int(x // DAY))
+    if step.unit in ("day", "week"):
+        return f"{day.day} {day:%b}"
+    return f"{day:%b}" if step.unit == "month" and day.month != 1 else str(day.year)
+
+
+class SessionDateAxis(pg.AxisItem):
+    """Date axis with one row of labels spaced by their measured width, so they never overlap.
+
+    pyqtgraph's DateAxisItem mixes two label levels (years and months, months and days) that
+    crowd each other when the chart is narrow; this axis picks a single step instead.
+    """
+
+    def __init__(self, orientation: str = "bottom") -> None:
+        super().__init__(orientation)
+        self._metrics = QFontMetrics(QFont())
+        self._step = TICK_STEPS[0]
+
+    def label_width(self, step: TickStep) -> int:
+        """Return the width in pixels of the widest label of a step, with the free space after it."""
+        samples = ("30 Sep", "28 May") if step.unit in ("day", "week") else ("2008", "May", "Sep", "Mar")
+        return max(self._metrics.horizontalAdvance(text) for text in samples) + _LABEL_GAP
+
+    def step_for(self, low: float, high: float, pixels: float) -> TickStep:
+        """Return the finest step whose labels fit between low and high drawn over `pixels`."""
+        seconds_per_pixel = (high - low) / max(pixels, 1.0)
+        fits = (s for s in TICK_STEPS if s.shortest_days * DAY / seconds_per_pixel >= self.label_width(s))
+        return next(fits, TICK_STEPS[-1])
+
+    def generateDrawSpecs(self, p: QPainter) -> object:
+        """Measure labels with the font they are drawn in, then lay the axis out."""
+        self._metrics = QFontMetrics(self.style["tickFont"] or p.font())
+        return super().generateDrawSpecs(p)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        """Return one level of ticks: the finest step whose labels fit."""
+        if not (math.isfinite(minVal) and math.isfinite(maxVal)) or maxVal <= minVal:
+            return []
+        self._step = self.step_for(minVal, maxVal, size)
+        return [(self._step.shortest_days * DAY, date_ticks(minVal, maxVal, self._step))]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """Return the label of each tick."""
+        return [date_label(value, self._step) for value in values]
+
+
+class ValueAxis(pg.AxisItem):
+    """Axis whose tick labels go through a format function (money with separators, percent)."""
+
+    def __init__(self, orientation: str, label: Callable[[float], str]) -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+        self._label = label
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """Return the label of each tick."""
+        return [self._label(value * scale) for value in values]
+
+
+def format_money(value: float, decimals: int = 2) -> str:
+    """Return dollars with thousands separators: $1,234.56, -$1,234.56, or an em dash for NaN."""
+    if not math.isfinite(value):
+        return "—"
+    return f"{'-' if value < 0 else ''}${abs(value):,.{decimals}f}"
+
+
+_MARK_SYMBOLS: dict[MarkKind, tuple[str, int]] = {"signal": ("t1", 13), "entry": ("o", 10), "exit": ("x", 13)}
+
+
+def _mark_tip(x: float, y: float, data: object) -> str:
+    return f"{data}  {_number(y)}"
 
 
 def ohlc_segments(times: FloatArray, opens: FloatArray, highs: FloatArray, lows: FloatArray,
@@ -111,13 +251,15 @@ def _number(value: float, decimals: int = 2) -> str:
 class ChartPanel(QWidget):
     """Daily bars of the underlying with Bollinger Bands and EMA, RSI below, a date marker.
 
-    The panel has no signals yet: it only shows what ``set_series`` gives it.
+    Trade marks (signals, entries, exits) from ``set_marks`` sit on the price pane; the ones
+    outside the bars shown are left out. The panel has no signals: it only shows what it is given.
     """
 
     def __init__(self, style: ChartStyle | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._style = style or ChartStyle()
         self._series: ChartSeries | None = None
+        self._marks: tuple[TradeMark, ...] = ()
         self._placeholder = QLabel("waiting for the history…")
         self._placeholder.setObjectName("panelPlaceholder")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -147,8 +289,8 @@ class ChartPanel(QWidget):
 
     def _build_plots(self) -> None:
         layout = self._graphics
-        self._price = layout.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-        self._rsi = layout.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self._price = layout.addPlot(row=0, col=0, axisItems={"bottom": SessionDateAxis()})
+        self._rsi = layout.addPlot(row=1, col=0, axisItems={"bottom": SessionDateAxis()})
         layout.ci.layout.setRowStretchFactor(0, 3)
         layout.ci.layout.setRowStretchFactor(1, 1)
         self._rsi.setXLink(self._price)
@@ -164,6 +306,7 @@ class ChartPanel(QWidget):
         self._rsi.setYRange(0.0, 100.0, padding=0.0)
         self._rsi.getAxis("right").setTicks([[(30.0, "30"), (50.0, "50"), (70.0, "70")]])
         self._build_price_items()
+        self._build_mark_items()
         self._build_rsi_items()
 
     def _build_price_items(self) -> None:
@@ -171,37 +314,51 @@ class ChartPanel(QWidget):
         self._bb_fill_upper = pg.PlotCurveItem()
         self._bb_fill_lower = pg.PlotCurveItem()
         self._bb_fill = pg.FillBetweenItem(self._bb_fill_upper, self._bb_fill_lower,
-                                           brush=_color(style.bollinger_fill))
+                                           brush=chart_color(style.bollinger_fill))
         self._price.addItem(self._bb_fill)
-        self._bb_upper = self._price.plot(pen=pg.mkPen(_color(style.bollinger), width=1), connect="finite")
-        self._bb_lower = self._price.plot(pen=pg.mkPen(_color(style.bollinger), width=1), connect="finite")
-        middle_pen = pg.mkPen(_color(style.bollinger_middle), width=1, style=Qt.PenStyle.DashLine)
+        band_pen = pg.mkPen(chart_color(style.bollinger), width=1)
+        self._bb_upper = self._price.plot(pen=band_pen, connect="finite")
+        self._bb_lower = self._price.plot(pen=band_pen, connect="finite")
+        middle_pen = pg.mkPen(chart_color(style.bollinger_middle), width=1, style=Qt.PenStyle.DashLine)
         self._bb_middle = self._price.plot(pen=middle_pen, connect="finite")
-        self._ema = self._price.plot(pen=pg.mkPen(_color(style.ema), width=1.6), connect="finite")
-        self._bars_up = pg.PlotCurveItem(pen=pg.mkPen(_color(style.bar_up), width=1.2), connect="pairs")
-        self._bars_down = pg.PlotCurveItem(pen=pg.mkPen(_color(style.bar_down), width=1.2), connect="pairs")
+        self._ema = self._price.plot(pen=pg.mkPen(chart_color(style.ema), width=1.6), connect="finite")
+        up_pen, down_pen = (pg.mkPen(chart_color(c), width=1.2) for c in (style.bar_up, style.bar_down))
+        self._bars_up = pg.PlotCurveItem(pen=up_pen, connect="pairs")
+        self._bars_down = pg.PlotCurveItem(pen=down_pen, connect="pairs")
         self._price.addItem(self._bars_up)
         self._price.addItem(self._bars_down)
         self._price_marker = self._marker(label=True)
         self._price.addItem(self._price_marker, ignoreBounds=True)
 
+    def _build_mark_items(self) -> None:
+        style = self._style
+        colors = {"signal": style.mark_signal, "entry": style.mark_entry, "exit": style.mark_exit}
+        outline = pg.mkPen(pg.QtGui.QColor(0, 0, 0, 170), width=1)
+        self._mark_items: dict[MarkKind, pg.ScatterPlotItem] = {}
+        for kind, (symbol, size) in _MARK_SYMBOLS.items():
+            item = pg.ScatterPlotItem(symbol=symbol, size=size, brush=chart_color(colors[kind]), pen=outline,
+                                      hoverable=True, tip=_mark_tip)
+            item.setZValue(10)  # above the bars and bands
+            self._price.addItem(item)
+            self._mark_items[kind] = item
+
     def _build_rsi_items(self) -> None:
         style = self._style
         band = pg.LinearRegionItem(values=(30.0, 70.0), orientation="horizontal", movable=False,
-                                   brush=_color(style.rsi_band), pen=pg.mkPen(None))
+                                   brush=chart_color(style.rsi_band), pen=pg.mkPen(None))
         self._rsi.addItem(band, ignoreBounds=True)
-        levels_pen = pg.mkPen(_color(style.rsi_levels), width=1, style=Qt.PenStyle.DashLine)
+        levels_pen = pg.mkPen(chart_color(style.rsi_levels), width=1, style=Qt.PenStyle.DashLine)
         for level in (30.0, 70.0):
             self._rsi.addItem(pg.InfiniteLine(pos=level, angle=0, pen=levels_pen), ignoreBounds=True)
-        self._rsi_curve = self._rsi.plot(pen=pg.mkPen(_color(style.rsi), width=1.4), connect="finite")
+        self._rsi_curve = self._rsi.plot(pen=pg.mkPen(chart_color(style.rsi), width=1.4), connect="finite")
         self._rsi_marker = self._marker(label=False)
         self._rsi.addItem(self._rsi_marker, ignoreBounds=True)
-        self._rsi_label = pg.TextItem(color=_color(style.rsi_levels), anchor=(0.0, 0.0))
+        self._rsi_label = pg.TextItem(color=chart_color(style.rsi_levels), anchor=(0.0, 0.0))
         self._rsi.addItem(self._rsi_label, ignoreBounds=True)
 
     def _marker(self, label: bool) -> pg.InfiniteLine:
-        pen = pg.mkPen(_color(self._style.marker), width=1, style=Qt.PenStyle.DashLine)
-        options = {"position": 0.96, "color": _color(self._style.marker), "anchors": [(1, 0), (1, 0)]}
+        pen = pg.mkPen(chart_color(self._style.marker), width=1, style=Qt.PenStyle.DashLine)
+        options = {"position": 0.96, "color": chart_color(self._style.marker), "anchors": [(1, 0), (1, 0)]}
         if label:
             return pg.InfiniteLine(angle=90, pen=pen, movable=False, label="{value}", labelOpts=options)
         return pg.InfiniteLine(angle=90, pen=pen, movable=False)
@@ -233,6 +390,18 @@ class ChartPanel(QWidget):
     def marker_x(self) -> float:
         """Return the x of the date marker."""
         return float(self._price_marker.value())
+
+    def mark_points(self, kind: MarkKind) -> list[tuple[float, float]]:
+        """Return the (x, y) of the marks of one kind drawn on the price pane."""
+        xs, ys = self._mark_items[kind].getData()
+        return [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
+
+    def set_marks(self, marks: tuple[TradeMark, ...]) -> None:
+        """Mark signals, entries and exits on the price pane; they stay until set again."""
+        marks = tuple(marks)
+        if marks != self._marks:
+            self._marks = marks
+            self._draw_marks()
 
     def title_text(self) -> str:
         """Return the title line as plain text."""
@@ -267,6 +436,7 @@ class ChartPanel(QWidget):
         self._rsi_marker.setValue(marker_x)
         self._title.setText(self._title_html(series, note))
         self._set_x_range(series)
+        self._draw_marks()
         self._stack.setCurrentIndex(1)
 
     # --- drawing -----------------------------------------------------------------------------
@@ -277,6 +447,16 @@ class ChartPanel(QWidget):
             xs, ys = ohlc_segments(series.times[mask], series.open[mask], series.high[mask],
                                    series.low[mask], series.close[mask])
             curve.setData(xs, ys, connect="pairs")
+
+    def _draw_marks(self) -> None:
+        series = self._series
+        first = float(series.times[0]) if series is not None and len(series.times) else math.inf
+        last = session_time(series.as_of) if series is not None else -math.inf
+        shown = [mark for mark in self._marks if first <= session_time(mark.day) <= last]
+        for kind, item in self._mark_items.items():
+            of_kind = [mark for mark in shown if mark.kind == kind]
+            item.setData(x=[session_time(mark.day) for mark in of_kind], y=[mark.price for mark in of_kind],
+                         data=[f"{kind} {mark.label}  {mark.day.isoformat()}" for mark in of_kind])
 
     def _draw_indicators(self, series: ChartSeries) -> None:
         curves = ((self._bb_upper, series.bb_upper), (self._bb_middle, series.bb_middle),

@@ -49,6 +49,10 @@ class Broker(Protocol):
         """Cancel a working order; a final or unknown order is left as it is."""
         ...
 
+    def modify(self, order_id: str, limit_price: float) -> None:
+        """Change a working order's limit, keeping its id; a final or unknown order is left as it is."""
+        ...
+
     def on_market(self, moment: datetime) -> None:
         """Hear that the market moved to `moment`: work resting orders, expire stale ones."""
         ...

@@ -135,6 +135,19 @@ class PaperBroker:
         when = at if at is not None else self._default_moment(record.order)
         self._change(replace(record, status=OrderStatus.CANCELLED, updated_at=when, detail="cancelled"))
 
+    def modify(self, order_id: str, limit_price: float, *, at: datetime | None = None) -> None:
+        """Give a working order a new limit (same id); it works the next market moment with it.
+
+        A final or unknown order is left as it is. `at` stamps the update (as for `cancel`).
+        """
+        record = self._orders.get(order_id)
+        if record is None or record.status.is_final:
+            return
+        when = at if at is not None else self._default_moment(record.order)
+        order = replace(record.order, limit_price=limit_price)
+        detail = f"limit modified to {limit_price:.2f}"
+        self._change(replace(record, order=order, updated_at=when, detail=detail))
+
     def on_market(self, moment: datetime) -> None:
         """Work every open order against the quotes at `moment`: expire, fill, or leave working."""
         _require_aware(moment, "moment")

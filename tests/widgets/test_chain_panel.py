@@ -10,18 +10,20 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 
-from engine.model import DataSource
+from engine.model import DataSource, Right
 from tests.widgets.qt_support import expiration, sample_slice
 from widgets.chain_panel import ChainPanel, expiration_label
 from widgets.chain_table_model import (
     COLUMNS,
+    HIGHLIGHT_ROLE,
     MISSING,
     STRIKE_COLUMN,
     STRIKES_EACH_SIDE,
     VALUE_ROLE,
+    ChainColors,
     ChainTableModel,
 )
 
@@ -142,3 +144,82 @@ def test_placeholder_then_chain(panel: ChainPanel) -> None:
     assert panel.as_of() is None
     panel.show_slice(sample_slice(strikes=np.arange(850.0, 950.0, 5.0)))
     assert panel.model.rowCount() == 20  # fewer strikes than the window: all of them
+
+
+def row_of(panel: ChainPanel, strike: float) -> int:
+    """Return the table row showing a strike."""
+    return next(r for r in range(panel.model.rowCount()) if panel.model.strike_at(r) == strike)
+
+
+def strike_cell(panel: ChainPanel, strike: float, role: int) -> object:
+    """Return the data of a strike's cell in the strike column."""
+    return panel.model.data(panel.model.index(row_of(panel, strike), STRIKE_COLUMN), role)
+
+
+def test_short_and_long_strikes_are_highlighted_until_set_again(panel: ChainPanel) -> None:
+    chain = sample_slice()
+    panel.show_slice(chain)
+    panel.set_highlights([850.0, 950.0], (800.0,))
+    colors = ChainColors.from_palette(panel.palette())
+    background = Qt.ItemDataRole.BackgroundRole
+    assert strike_cell(panel, 850.0, HIGHLIGHT_ROLE) == "short"
+    assert strike_cell(panel, 950.0, HIGHLIGHT_ROLE) == "short"
+    assert strike_cell(panel, 800.0, HIGHLIGHT_ROLE) == "long"
+    assert strike_cell(panel, 855.0, HIGHLIGHT_ROLE) is None
+    assert strike_cell(panel, 850.0, background).color() == colors.short_strike
+    assert strike_cell(panel, 800.0, background).color() == colors.long_strike
+    assert strike_cell(panel, 855.0, background).color() == colors.strike
+    assert "short strike" in strike_cell(panel, 850.0, Qt.ItemDataRole.ToolTipRole)
+    panel.show_slice(replace(chain, spot=chain.spot + 2.0))  # an update keeps them
+    assert strike_cell(panel, 850.0, HIGHLIGHT_ROLE) == "short"
+    panel.set_highlights([], [])
+    assert strike_cell(panel, 850.0, HIGHLIGHT_ROLE) is None
+    assert strike_cell(panel, 800.0, background).color() == colors.strike
+
+
+def test_setting_highlights_repaints_only_the_strike_column(qtbot: QtBot, panel: ChainPanel) -> None:
+    panel.show_slice(sample_slice())
+    with qtbot.waitSignal(panel.model.dataChanged) as blocker:
+        panel.set_highlights([850.0], [800.0])
+    top_left, bottom_right = blocker.args[:2]
+    assert top_left.column() == bottom_right.column() == STRIKE_COLUMN
+    with qtbot.assertNotEmitted(panel.model.dataChanged):
+        panel.set_highlights([850.0], [800.0])
+
+
+def double_click(qtbot: QtBot, panel: ChainPanel, strike: float, column_index: int) -> list[object]:
+    """Double-click a cell of the table and return what sig_strike_clicked carried."""
+    index = panel.model.index(row_of(panel, strike), column_index)
+    panel.table.scrollTo(index)
+    centre = panel.table.visualRect(index).center()
+    with qtbot.waitSignal(panel.sig_strike_clicked, timeout=1000) as blocker:
+        # A real double-click: a click, then the double-click event on the same cell.
+        qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    return blocker.args
+
+
+def test_double_click_on_a_side_asks_for_a_spread_on_that_strike(qtbot: QtBot, panel: ChainPanel) -> None:
+    panel.show_slice(sample_slice())
+    index = panel.model.index(row_of(panel, 850.0), column("put", "bid"))
+    panel.table.scrollTo(index)
+    with qtbot.assertNotEmitted(panel.sig_strike_clicked):  # a single click only selects
+        qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=panel.table.visualRect(index).center())
+    assert panel.table.selectionModel().isRowSelected(index.row())
+    assert double_click(qtbot, panel, 850.0, column("put", "bid")) == [Right.PUT, 850.0]
+    assert double_click(qtbot, panel, 905.0, column("call", "delta")) == [Right.CALL, 905.0]
+    assert double_click(qtbot, panel, 880.0, STRIKE_COLUMN) == [Right.PUT, 880.0]
+
+
+def test_summary_wraps_instead_of_clipping_when_narrow(qtbot: QtBot, panel: ChainPanel) -> None:
+    panel.resize(460, 300)
+    panel.show_slice(sample_slice())
+    summary = panel.findChild(QLabel, "chainSummary")
+    assert panel.summary_text().endswith("as of 2008-10-10 16:00 ET")
+
+    def fits() -> None:
+        assert summary.height() >= summary.heightForWidth(summary.width())
+        assert summary.heightForWidth(summary.width()) > summary.fontMetrics().height()  # wrapped
+
+    qtbot.waitUntil(fits, timeout=2000)

@@ -6,9 +6,22 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from widgets.chart_panel import DAY, ChartPanel, ChartSeries, ohlc_segments, session_time
+from engine.model.desk import TradeMark
+from widgets.chart_panel import (
+    DAY,
+    ChartPanel,
+    ChartSeries,
+    SessionDateAxis,
+    TickStep,
+    date_label,
+    date_ticks,
+    ohlc_segments,
+    session_time,
+)
 
 
 def make_series(as_of: date = date(2008, 10, 10), bars: int = 250, indicators: bool = True) -> ChartSeries:
@@ -91,3 +104,72 @@ def test_moving_the_date_moves_the_chart(panel: ChartPanel) -> None:
     panel.set_series(make_series(date(2008, 9, 15)))
     assert panel.last_x() == session_time(date(2008, 9, 15))
     assert panel.plotted_x_max() <= session_time(date(2008, 9, 15)) + 0.5 * DAY
+
+
+def sample_marks(series: ChartSeries) -> tuple[TradeMark, ...]:
+    """Return a signal, an entry and an exit on bars of the series, and a mark after its as-of date."""
+    day = [date(1970, 1, 1) + timedelta(days=int(x // DAY)) for x in series.times]
+    return (TradeMark(day[-30], float(series.close[-30]), "signal", "C-SPX-1"),
+            TradeMark(day[-29], float(series.open[-29]), "entry", "P-SPX-1"),
+            TradeMark(day[-10], float(series.close[-10]), "exit", "P-SPX-1 PROFIT TARGET"),
+            TradeMark(series.as_of + timedelta(days=3), 1234.5, "exit", "after the as-of date"))
+
+
+def test_marks_are_drawn_by_kind_at_their_session_and_price(panel: ChartPanel) -> None:
+    series = make_series()
+    panel.set_series(series)
+    signal, entry, exit_, _later = sample_marks(series)
+    panel.set_marks(sample_marks(series))
+    assert panel.mark_points("signal") == [(session_time(signal.day), signal.price)]
+    assert panel.mark_points("entry") == [(session_time(entry.day), entry.price)]
+    assert panel.mark_points("exit") == [(session_time(exit_.day), exit_.price)]  # the later one skipped
+
+
+def test_marks_before_the_first_bar_are_skipped(panel: ChartPanel) -> None:
+    series = make_series(bars=60)
+    panel.set_series(series)
+    early = TradeMark(date(2000, 1, 3), 1400.0, "entry", "long ago")
+    panel.set_marks((early, *sample_marks(series)[:2]))
+    assert [x for x, _ in panel.mark_points("entry")] == [float(series.times[-29])]
+
+
+def test_marks_survive_a_new_series_and_follow_its_range(panel: ChartPanel) -> None:
+    panel.set_marks(sample_marks(make_series()))  # before any series: kept, drawn later
+    assert panel.mark_points("signal") == []
+    series = make_series()
+    panel.set_series(series)
+    assert len(panel.mark_points("signal")) == 1
+    panel.set_series(make_series())
+    assert len(panel.mark_points("exit")) == 1
+    earlier = make_series(as_of=series.as_of - timedelta(days=21))  # the exit is now in the future
+    panel.set_series(earlier)
+    assert panel.mark_points("exit") == []
+    assert len(panel.mark_points("signal")) == 1
+
+
+def test_date_labels_never_overlap_however_narrow_the_chart(qapp: QApplication) -> None:
+    axis = SessionDateAxis()
+    metrics = QFontMetrics(QFont())
+    for first in (date(2007, 10, 1), date(2008, 8, 1), date(2008, 9, 20)):  # a year, ten weeks, three
+        low, high = session_time(first), session_time(date(2008, 10, 13))
+        for pixels in (200, 300, 420, 500, 600, 800, 1200, 2400):
+            (_, ticks), = axis.tickValues(low, high, pixels)
+            labels = axis.tickStrings(ticks, 1.0, 0.0)
+            assert len(ticks) >= 2, (first, pixels)
+            gaps = np.diff(ticks) * pixels / (high - low)
+            widest = max(metrics.horizontalAdvance(label) for label in labels)
+            assert gaps.min() >= widest + 8, (first, pixels, labels)
+    year = session_time(date(2007, 10, 1)), session_time(date(2008, 10, 13))
+    assert axis.step_for(*year, 300) == TickStep("month", 3)  # quarters, not just the year
+
+
+def test_date_ticks_fall_on_months_weeks_and_years() -> None:
+    low, high = session_time(date(2008, 1, 10)), session_time(date(2008, 5, 10))
+    assert date_ticks(low, high, TickStep("month", 2)) == [session_time(date(2008, 3, 1)),
+                                                           session_time(date(2008, 5, 1))]
+    mondays = date_ticks(low, session_time(date(2008, 1, 31)), TickStep("week", 1))
+    assert [date(1970, 1, 1) + timedelta(days=int(x // DAY)) for x in mondays] == [
+        date(2008, 1, 14), date(2008, 1, 21), date(2008, 1, 28)]
+    assert date_label(session_time(date(2008, 1, 1)), TickStep("month", 1)) == "2008"
+    assert date_label(session_time(date(2008, 3, 1)), TickStep("month", 1)) == "Mar"
+    assert date_label(session_time(date(2008, 3, 7)), TickStep("day", 1)) == "7 Mar"

@@ -14,12 +14,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from engine.faults import ENV, KILLED_EXIT_CODE
+from terminal.cli_session import PROGRESS_ENV
 from tests.engine.session.conftest import dump
 
 ARGS = ["replay", "--from", "2015-01-01", "--to", "2015-03-31", "--json"]
@@ -45,7 +45,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[object
 @pytest.mark.parametrize("crash_at", [
     "after-journal-orders:3",  # orders committed, never sent
     "after-submit:2",  # sent to the broker, its acceptance not yet read back
-    "after-market:9",  # filled at the broker, the fill not yet in the journal
+    "after-market:9",  # worked at the broker, its report not yet in the journal
+    "after-market:23",  # the 2015-01-20 entry filled at the broker, the fill not yet in the journal
     "after-close:25",  # a day fully committed
 ])
 def test_a_kill_at_a_failpoint_then_a_restart_gives_the_uninterrupted_journal(
@@ -60,17 +61,31 @@ def test_a_kill_at_a_failpoint_then_a_restart_gives_the_uninterrupted_journal(
     assert dump(journal) == reference
 
 
+def _kill_after_steps(command: list[str], env: dict[str, str], steps: int) -> None:
+    """Start the replay and SIGKILL it as soon as it reports `steps` steps done (it is mid-step then)."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    seen = 0
+    for line in process.stdout:
+        seen += line.startswith("STEP ")
+        if seen >= steps:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"the replay ended before step {steps}"
+
+
+@pytest.mark.parametrize("steps", [[7], [40, 41], [64, 30, 20]])
 def test_sigkill_at_arbitrary_instants_then_restarts_gives_the_uninterrupted_journal(
-    reference: dict[str, list[object]], tmp_path: Path
+    steps: list[int], reference: dict[str, list[object]], tmp_path: Path
 ) -> None:
+    """Kill from outside while steps run (the signal lands wherever the child then is), restart."""
     journal = tmp_path / "journal.db"
     command = [sys.executable, "-m", "terminal.cli", *ARGS, "--journal", str(journal)]
     env = {key: value for key, value in os.environ.items() if key != ENV}
-    for delay in (2.5, 3.0, 3.5):  # inside the run: start-up ~2 s, the replay itself ~1-2 s
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
+    env[PROGRESS_ENV] = "1"
+    for count in steps:  # counted from each restart: a later kill lands further into the range
+        _kill_after_steps(command, env, count)
     finished = _replay(journal)
     assert finished.returncode == 0, finished.stderr
     assert dump(journal) == reference
