@@ -96,6 +96,19 @@ def _union_member(options: list[Any], data: Any) -> Any:
 
 
 def loads(text: str, cls: type[T]) -> T:
-    """Read a value of dataclass `cls` from the JSON `dumps` wrote."""
+    """Read a value of dataclass `cls` from the JSON `dumps` wrote.
+
+    Frozen dataclasses are immutable, so one decoded value can be handed out for every read of
+    the same text: the desk view re-reads the journal ten times a second and would otherwise
+    decode the same candidates, orders and positions again each time.
+    """
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return _cached_loads(text, cls)  # type: ignore[no-any-return]
     result: T = _build(cls, json.loads(text))
     return result
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_loads(text: str, cls: type[Any]) -> Any:
+    return _build(cls, json.loads(text))

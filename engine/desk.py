@@ -121,16 +121,20 @@ class Desk:
         return requoted, verdict
 
     def approve(self, edit: CandidateEdit) -> RiskVerdict:
-        """Approve a new candidate (with the trader's size and limit); a veto refuses it, naming the limit."""
+        """Approve a new candidate (with the trader's size and limit).
+
+        A veto refuses the approval, naming the limit (journaled and logged as [RISK VETO]); the
+        candidate stays new, as an order rejected by a pre-trade check can be sent again smaller.
+        """
         candidate = self._edited(edit)
         _, verdict = self._recheck(candidate)
         with self.journal.transaction():
             if verdict.approved:
                 detail = f"approved by the {TRADER}: {verdict.detail}"
                 self.journal.update_candidate(with_status(candidate, CandidateStatus.APPROVED, detail))
-            else:
+            else:  # refused, not ended: the trader may approve again with a smaller size
                 detail = f"approval refused by the risk manager: {verdict.limit}: {verdict.detail}"
-                self.journal.update_candidate(with_status(candidate, CandidateStatus.VETOED, detail))
+                self.journal.update_candidate(with_status(candidate, CandidateStatus.NEW, detail))
                 self.journal.log(self.now, "RISK VETO", f"[RISK VETO] {candidate.candidate_id} {detail}")
         self._publish(EventKind.CANDIDATES, detail=candidate.candidate_id)
         return verdict

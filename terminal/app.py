@@ -12,6 +12,7 @@ when both panels show their data; ``exit_after_first_paint`` stops right after t
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import sys
@@ -31,6 +32,7 @@ from terminal.theme import Theme, apply_theme, load_theme
 
 if TYPE_CHECKING:
     from terminal.controller import TerminalController
+    from terminal.desk_bridge import DeskBridge
 
 MARKER_ENV = "OPTIMUS_FIRST_PAINT_MARKER"
 Value = TypeVar("Value")
@@ -41,10 +43,15 @@ APP_TITLE = "Optimus Terminal"
 class LaunchOptions:
     """How the terminal was asked to start (from the command line)."""
 
-    day: date | None = None
+    day: date | None = None  # the replay parks at this session's close (default: the demo's)
     screenshot: Path | None = None
     size: tuple[int, int] | None = None
     exit_after_first_paint: bool = False
+    first: date | None = None  # the replay's range (default: the parking day's year to the end)
+    last: date | None = None
+    journal: Path | None = None  # resume this replay journal (default: a new one)
+    approve_all: bool = False  # approve every candidate at once, as a headless replay does
+    theme: str = "dark"
 
     @property
     def window_size(self) -> tuple[int, int]:
@@ -102,8 +109,8 @@ async def run_terminal(app: QApplication, options: LaunchOptions) -> int:
         controller: TerminalController = loaded.TerminalController(window)
         try:
             if options.screenshot is not None:
-                return await _take_screenshot(window, controller, options.day, options.screenshot)
-            return await _run_interactive(window, controller, options.day)
+                return await _take_screenshot(window, controller, options)
+            return await _run_interactive(window, controller, options)
         finally:
             await controller.aclose()
     finally:
@@ -113,7 +120,7 @@ async def run_terminal(app: QApplication, options: LaunchOptions) -> int:
 
 
 async def _show_window(app: QApplication, options: LaunchOptions) -> MainWindow:
-    theme = load_theme()
+    theme = load_theme(options.theme)
     apply_theme(app, theme)  # before any plot exists: pyqtgraph reads its colours at creation
     window = make_window(theme, options)
     painted: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -121,6 +128,35 @@ async def _show_window(app: QApplication, options: LaunchOptions) -> MainWindow:
     window.show()
     _marker("FIRST_PAINT", await painted)
     return window
+
+
+async def start_desk(window: MainWindow, controller: TerminalController,
+                     options: LaunchOptions) -> DeskBridge:
+    """Show the market at the parking day, open the replay there, and connect the desk's panels."""
+    from engine.model.desk import ConnectionView
+    from terminal.desk_bridge import DeskBridge
+    from terminal.replay_setup import DATASET, open_terminal_replay, plan_replay
+
+    history = await controller.load_history_only()
+    plan = plan_replay(history, options.day, options.first, options.last, options.journal,
+                       options.approve_all)
+    await controller.start(plan.park)
+    window.show_activity("opening the replay…")
+    session = open_terminal_replay(history, plan)
+    connection = ConnectionView("paper", "paper", True, "embedded paper broker (modelled fills)")
+    bridge = DeskBridge(window, session, plan.first, plan.last, DATASET, connection)
+    bridge.sig_replay_day_changed.connect(controller.request_date)
+    window.set_browsing(False)
+    bridge.refresh()
+    bridge.flush()
+    bridge.raise_what_matters()
+    # Everything loaded so far (history, pandas, numba, Qt wrappers) lives as long as the process:
+    # move it out of the cyclic collector's reach, so a full collection during a replay does not
+    # walk it (that walk alone can hold the GUI thread for 100+ ms).
+    gc.collect()
+    gc.freeze()
+    window.show_activity(f"replay parked at the {plan.park.isoformat()} close · journal {plan.journal.name}")
+    return bridge
 
 
 def _settle(future: asyncio.Future[Value], value: Value) -> None:
@@ -135,18 +171,24 @@ def _report(error: BaseException) -> int:
     return 2 if isinstance(error, InputError) else 1
 
 
-async def _take_screenshot(window: MainWindow, controller: TerminalController, day: date | None,
-                           path: Path) -> int:
+async def _take_screenshot(window: MainWindow, controller: TerminalController,
+                           options: LaunchOptions) -> int:
     from engine.errors import OptimusError
 
+    assert options.screenshot is not None
     try:
-        await controller.start(day)
+        bridge = await start_desk(window, controller, options)
     except OptimusError as error:
         return _report(error)
     _marker("READY")
-    for _ in range(3):  # let deferred work (centring the chain, repaints) run first
-        await asyncio.sleep(0.02)
-    return save_screenshot(window, path)
+    await controller.wait_idle()
+    bridge.refresh()
+    bridge.flush()
+    for _ in range(5):  # let deferred work (centring the chain, repaints) run first
+        await asyncio.sleep(0.03)
+    code = save_screenshot(window, options.screenshot)
+    await bridge.aclose()
+    return code
 
 
 def save_screenshot(window: MainWindow, path: Path) -> int:
@@ -161,12 +203,13 @@ def save_screenshot(window: MainWindow, path: Path) -> int:
     return 0
 
 
-async def _run_interactive(window: MainWindow, controller: TerminalController, day: date | None) -> int:
+async def _run_interactive(window: MainWindow, controller: TerminalController,
+                           options: LaunchOptions) -> int:
     from engine.errors import InputError
 
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     window.sig_closed.connect(lambda: _settle(closed, None))
-    start: asyncio.Future[date] = asyncio.ensure_future(controller.start(day))
+    start: asyncio.Future[DeskBridge] = asyncio.ensure_future(start_desk(window, controller, options))
     waiters: list[asyncio.Future[Any]] = [start, closed]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     if not start.done():
@@ -182,4 +225,6 @@ async def _run_interactive(window: MainWindow, controller: TerminalController, d
         box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, str(error), parent=window)
         box.open()
     await closed
+    if error is None:
+        await start.result().aclose()
     return 0 if error is None else 1

@@ -18,6 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,7 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the terminal window.")
     window = parser.add_argument_group("window")
     window.add_argument("--date", metavar="YYYY-MM-DD",
-                        help="session to show (default: the last session of the history)")
+                        help="park the replay at this session's close (default 2015-01-13, just before a "
+                             "signal)")
+    window.add_argument("--from", dest="replay_from", metavar="YYYY-MM-DD",
+                        help="first session of the replay (default: the start of the --date year)")
+    window.add_argument("--to", dest="replay_to", metavar="YYYY-MM-DD",
+                        help="last session of the replay (default: the end of the history)")
+    window.add_argument("--journal", dest="replay_journal", metavar="FILE", type=Path,
+                        help="resume this replay journal (default: a new one in the user data directory)")
+    window.add_argument("--approve-all", action="store_true",
+                        help="approve every candidate at once, as a headless replay does")
+    window.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme")
     window.add_argument("--screenshot", metavar="FILE", type=Path,
                         help="render the window off screen once its panels have data, write a PNG, exit")
     window.add_argument("--size", metavar="WxH", type=parse_size,
@@ -153,6 +164,19 @@ def _check_screenshot_path(path: Path) -> str | None:
     return None
 
 
+def _window_date(parser: argparse.ArgumentParser, text: str | None, flag: str) -> date | None:
+    """Parse a window date option; exit with a message naming the flag when malformed."""
+    if text is None:
+        return None
+    from engine.calendar import parse_date
+    from engine.errors import InputError
+
+    try:
+        return parse_date(text, flag)
+    except InputError as error:
+        parser.exit(EXIT_USAGE, f"{PROG}: error: {error}\n")
+
+
 def _window_options(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> LaunchOptions:
     """Validate the window options; return LaunchOptions (exits with a message when invalid)."""
     from terminal.app import LaunchOptions
@@ -170,7 +194,11 @@ def _window_options(parser: argparse.ArgumentParser, arguments: argparse.Namespa
         problem = _check_screenshot_path(arguments.screenshot)
         if problem:
             parser.exit(EXIT_USAGE, f"{PROG}: error: {problem}\n")
-    return LaunchOptions(day=day, screenshot=arguments.screenshot, size=arguments.size,
+    first = _window_date(parser, arguments.replay_from, "--from")
+    last = _window_date(parser, arguments.replay_to, "--to")
+    return LaunchOptions(day=day, screenshot=arguments.screenshot, size=arguments.size, first=first,
+                         last=last, journal=arguments.replay_journal, approve_all=arguments.approve_all,
+                         theme=arguments.theme,
                          exit_after_first_paint=arguments.exit_after_first_paint)
 
 

@@ -84,6 +84,12 @@ class TerminalController:
 
     # --- start-up ----------------------------------------------------------------------------
 
+    async def load_history_only(self) -> MarketHistory:
+        """Load the history (off the GUI thread) without showing anything yet; keep it for start()."""
+        if self._history is None:
+            self._history = await self._run(self._history_loader)
+        return self._history
+
     async def start(self, day: date | None = None) -> date:
         """Fill the panels for `day` (default: the last session); return the session shown.
 
@@ -94,7 +100,7 @@ class TerminalController:
         self.chart_panel.show_placeholder("loading history…")
         warm_up = asyncio.ensure_future(self._warm_kernels())
         try:
-            history = await self._run(self._history_loader)
+            history = self._history or await self._run(self._history_loader)
             session = snapshots.session_on_or_before(history, day or history.last_date)
             self._history = history
             await self._show_bars_only(history, session)

@@ -18,17 +18,39 @@ import platformdirs
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
+from widgets.breaker_panel import BreakerPanel
+from widgets.candidates_panel import CandidatesPanel
 from widgets.chain_panel import ChainPanel
 from widgets.chain_table_model import ChainColors, ChainTableModel
 from widgets.chart_panel import ChartPanel, ChartStyle
+from widgets.equity_panel import EquityPanel
+from widgets.greeks_panel import GreeksPanel
+from widgets.log_panel import LogPanel
+from widgets.orders_panel import OrdersPanel
+from widgets.positions_panel import PositionsPanel
+from widgets.regime_panel import RegimePanel
+from widgets.replay_panel import ReplayPanel
+from widgets.risk_graph_panel import RiskGraphPanel
+from widgets.smile_panel import SmilePanel
 
 APP_NAME = "optimus-terminal"
 CONFIG_DIR_ENV = "OPTIMUS_CONFIG_DIR"
 # Bump when docks are added, removed or renamed: an old saved layout then falls back cleanly.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 CHAIN = "chain"
 CHART = "chart"
+CANDIDATES = "candidates"
+POSITIONS = "positions"
+ORDERS = "orders"
+GREEKS = "greeks"
+REGIME = "regime"
+BREAKER = "breaker"
+EQUITY = "equity"
+RISK_GRAPH = "risk_graph"
+SMILE = "smile"
+LOG = "log"
+REPLAY = "replay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +61,35 @@ class DockSpec:
     title: str
     factory: Callable[[], QWidget]
     default_area: Qt.DockWidgetArea
+    tab_with: str = ""  # the dock it shares a tab group with by default ("" = its own place)
+    title_bar: bool = True  # False: no title bar (the replay row is its own title)
 
 
 def default_docks(chain_colors: ChainColors | None = None,
                   chart_style: ChartStyle | None = None) -> tuple[DockSpec, ...]:
-    """Return the registry of the terminal's docks, in the order the View menu lists them."""
+    """Return the registry of the terminal's docks, in the order the View menu lists them.
+
+    Default layout (readable from 1366x768 up): the replay controls across the top; the chain
+    (tabbed with the IV smile) left; the chart (tabbed with equity and the risk graph) right;
+    candidates, positions, orders and the log tabbed along the bottom; Greeks, regime and the
+    breaker tabbed at the bottom right.
+    """
+    left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+    bottom, top = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea
     return (
-        DockSpec(CHAIN, "Option chain", lambda: ChainPanel(ChainTableModel(chain_colors)),
-                 Qt.DockWidgetArea.LeftDockWidgetArea),
-        DockSpec(CHART, "Chart", lambda: ChartPanel(chart_style),
-                 Qt.DockWidgetArea.RightDockWidgetArea),
+        DockSpec(REPLAY, "Replay", ReplayPanel, top, title_bar=False),
+        DockSpec(CHAIN, "Option chain", lambda: ChainPanel(ChainTableModel(chain_colors)), left),
+        DockSpec(SMILE, "IV smile", lambda: SmilePanel(chart_style), left, CHAIN),
+        DockSpec(CHART, "Chart", lambda: ChartPanel(chart_style), right),
+        DockSpec(EQUITY, "Equity", lambda: EquityPanel(chart_style), right, CHART),
+        DockSpec(RISK_GRAPH, "Risk graph", lambda: RiskGraphPanel(chart_style), right, CHART),
+        DockSpec(CANDIDATES, "Candidates", CandidatesPanel, bottom),
+        DockSpec(POSITIONS, "Positions", PositionsPanel, bottom, CANDIDATES),
+        DockSpec(ORDERS, "Orders and fills", OrdersPanel, bottom, CANDIDATES),
+        DockSpec(LOG, "Log", LogPanel, bottom, CANDIDATES),
+        DockSpec(GREEKS, "Portfolio Greeks", GreeksPanel, bottom),
+        DockSpec(REGIME, "Regime and gates", RegimePanel, bottom, GREEKS),
+        DockSpec(BREAKER, "Circuit breaker", BreakerPanel, bottom, GREEKS),
     )
 
 

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from terminal.docks import LAYOUT_VERSION, DockSpec, LayoutStore
 
 DEFAULT_SIZE = (1600, 960)
-CHAIN_SHARE = 0.6  # the chain table needs the wider half: 19 numeric columns
+CHAIN_SHARE = 0.55  # the chain table needs the wider half: 19 numeric columns
+BOTTOM_SHARE = 0.36  # candidates/positions/orders/log and the risk figures along the bottom
 
 
 def to_qdate(day: date) -> QDate:
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(spec.title, self)
             dock.setObjectName(spec.name)  # saveState/restoreState key the layout on this
             dock.setWidget(spec.factory())
+            if not spec.title_bar:
+                dock.setTitleBarWidget(QWidget(dock))  # an empty bar: the panel names itself
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                              | QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
@@ -147,7 +150,15 @@ class MainWindow(QMainWindow):
         self._source_label.setObjectName("sourceLabel")
         self._date_label = QLabel("as of —")
         self._date_label.setObjectName("dateLabel")
+        self._broker_label = QLabel("")
+        self._broker_label.setObjectName("brokerLabel")
+        self._account_label = QLabel("")
+        self._account_label.setObjectName("accountLabel")
+        self._replay_label = QLabel("")
+        self._replay_label.setObjectName("replayLabel")
         status.addWidget(self._activity_label, 1)
+        for label in (self._broker_label, self._account_label, self._replay_label):
+            status.addPermanentWidget(label)
         status.addPermanentWidget(self._source_label)
         status.addPermanentWidget(self._date_label)
 
@@ -173,23 +184,55 @@ class MainWindow(QMainWindow):
         return tuple(a.text() for a in self._view_menu.actions() if a.isCheckable())
 
     def reset_layout(self) -> None:
-        """Put every dock back in its default area, docked and visible, at the default split."""
+        """Put every dock back in its default place, docked and visible, at the default split.
+
+        Docks with `tab_with` share a tab group with that dock; two groups in the bottom area sit
+        side by side (the order panels left, the risk figures right).
+        """
         for spec in self._specs:
             dock = self._docks[spec.name]
             dock.setFloating(False)
             self.removeDockWidget(dock)
-            self.addDockWidget(spec.default_area, dock)
+        leaders: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for spec in (s for s in self._specs if not s.tab_with):  # the groups' places first
+            dock = self._docks[spec.name]
+            if spec.default_area in leaders:
+                self.splitDockWidget(leaders[spec.default_area], dock, Qt.Orientation.Horizontal)
+            else:
+                self.addDockWidget(spec.default_area, dock)
+                leaders[spec.default_area] = dock
             dock.show()
+        for spec in (s for s in self._specs if s.tab_with):  # then the tabs that join them
+            dock = self._docks[spec.name]
+            self.tabifyDockWidget(self._docks[spec.tab_with], dock)
+            dock.show()
+        for spec in self._specs:
+            if not spec.tab_with:
+                self._docks[spec.name].raise_()  # the group's first tab in front
         self._split_default()
 
     def _split_default(self) -> None:
-        first_in_area = {spec.default_area: self._docks[spec.name] for spec in reversed(self._specs)}
-        left = first_in_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
-        right = first_in_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
-        if left is not None and right is not None:
-            width = self.width()
-            sizes = [int(width * CHAIN_SHARE), int(width * (1.0 - CHAIN_SHARE))]
-            self.resizeDocks([left, right], sizes, Qt.Orientation.Horizontal)
+        leaders = [self._docks[s.name] for s in self._specs if not s.tab_with]
+        by_area: dict[Qt.DockWidgetArea, list[QDockWidget]] = {}
+        for dock in leaders:
+            by_area.setdefault(self.dockWidgetArea(dock), []).append(dock)
+        width, height = self.width(), self.height()
+        left = by_area.get(Qt.DockWidgetArea.LeftDockWidgetArea, [])
+        right = by_area.get(Qt.DockWidgetArea.RightDockWidgetArea, [])
+        if left and right:
+            self.resizeDocks([left[0], right[0]], [int(width * CHAIN_SHARE), int(width * (1 - CHAIN_SHARE))],
+                             Qt.Orientation.Horizontal)
+        bottom = by_area.get(Qt.DockWidgetArea.BottomDockWidgetArea, [])
+        if bottom:
+            self.resizeDocks(bottom[:1], [int(height * BOTTOM_SHARE)], Qt.Orientation.Vertical)
+        if len(bottom) > 1:
+            self.resizeDocks(bottom[:2], [int(width * 0.62), int(width * 0.38)], Qt.Orientation.Horizontal)
+        top = by_area.get(Qt.DockWidgetArea.TopDockWidgetArea, [])
+        if top:  # as tall as its controls need at this width, no taller
+            panel = top[0].widget()
+            assert panel is not None
+            need = panel.heightForWidth(width) if panel.hasHeightForWidth() else panel.sizeHint().height()
+            self.resizeDocks(top[:1], [max(need, panel.minimumSizeHint().height())], Qt.Orientation.Vertical)
 
     def restore_layout(self) -> bool:
         """Restore the saved geometry and dock layout; on any failure keep the default layout."""
@@ -271,6 +314,20 @@ class MainWindow(QMainWindow):
     def set_data_source(self, text: str) -> None:
         """Show where the data comes from (e.g. ``bundled history, chains MODELLED``)."""
         self._source_label.setText(f"data: {text}")
+
+    def set_session_status(self, broker: str, account: str, replay: str) -> None:
+        """Show the broker connection, the account kind (PAPER / LIVE) and the replay time."""
+        self._broker_label.setText(broker)
+        self._account_label.setText(account)
+        self._replay_label.setText(replay)
+
+    def session_status(self) -> tuple[str, str, str]:
+        """Return the broker, account and replay texts of the status bar."""
+        return self._broker_label.text(), self._account_label.text(), self._replay_label.text()
+
+    def set_browsing(self, enabled: bool) -> None:
+        """Show or hide the date toolbar (hidden in a replay: the replay clock sets the date)."""
+        self.findChild(QToolBar, "dateToolbar").setVisible(enabled)
 
     def show_activity(self, text: str) -> None:
         """Show what the terminal is doing (warming up, loading, ready)."""

@@ -82,7 +82,9 @@ class Theme:
     def chain_colors(self) -> ChainColors:
         """Return the shading of the chain table."""
         keys = ("atm_row", "itm", "strike", "strike_text")
-        return ChainColors(*(css_color(self.chain[key]) for key in keys))
+        optional = ("short_strike", "long_strike", "highlight_text")  # defaults in ChainColors
+        extra = {key: css_color(self.chain[key]) for key in optional if key in self.chain}
+        return ChainColors(*(css_color(self.chain[key]) for key in keys), **extra)
 
 
 def _require(table: dict[str, Any], key: str, where: str) -> Any:

@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QResizeEvent
@@ -42,6 +43,8 @@ from PySide6.QtWidgets import (
 
 from engine.model import CandidateStatus, CheckStatus, GateResult, Structure
 from engine.model.desk import CandidateEdit, CandidateView
+
+NEW_YORK = ZoneInfo("America/New_York")
 
 MISSING = "—"
 PLACEHOLDER_TEXT = "No candidates yet: the strategy proposes at the close"
@@ -124,7 +127,9 @@ class CandidateColumn:
 
 
 def _proposed_text(view: CandidateView) -> str:
-    return f"{view.candidate.signal_day.isoformat()} {view.candidate.proposed_at:%H:%M}"
+    """Return when the candidate was proposed, in market (New York) time like every time shown."""
+    proposed = view.candidate.proposed_at.astimezone(NEW_YORK)
+    return f"{proposed:%Y-%m-%d %H:%M}"
 
 
 def _credit_text(view: CandidateView) -> str:
@@ -362,6 +367,10 @@ class CandidateDetails(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self._columns.direction() != direction:
             self._columns.setDirection(direction)
+
+    def gate_names(self) -> list[str]:
+        """Return the gate names the report shows, top to bottom."""
+        return [self._gates.item(row, 0).text() for row in range(self._gates.rowCount())]
 
     def figure(self, name: str) -> str:
         """Return the text shown for a figure ("Credit", "Max loss", ... as captioned)."""

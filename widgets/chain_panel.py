@@ -208,6 +208,10 @@ class ChainPanel(QWidget):
             # Again once the view has laid out the new rows (its scroll range is updated late).
             QTimer.singleShot(0, self, self.center_on_atm)
 
+    def shown_expiry(self) -> date | None:
+        """Return the expiry of the slice shown (None before the first)."""
+        return None if self._shown_key is None else self._shown_key[1]
+
     def set_highlights(self, short_strikes: Iterable[float], long_strikes: Iterable[float]) -> None:
         """Highlight the short and long strikes of candidates and positions in the shown expiry.
 

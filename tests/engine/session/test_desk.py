@@ -76,11 +76,12 @@ def test_an_approval_beyond_a_limit_is_refused_naming_it(replay: Replay) -> None
     assert not verdict.approved
     assert verdict.limit
     candidate = session.journal.candidate(CANDIDATE)
-    assert candidate.status is CandidateStatus.VETOED
+    assert candidate.status is CandidateStatus.NEW  # refused, the trader may retry smaller
     assert verdict.limit in candidate.detail
     assert any(kind == "RISK VETO" and verdict.limit in text for _, kind, text in session.journal.log_tail(5))
+    assert desk.approve(CandidateEdit(CANDIDATE, contracts=1)).approved
     session.step_day(FIRST, LAST)
-    assert session.journal.order(entry_order_id(CANDIDATE)) is None
+    assert session.journal.order(entry_order_id(CANDIDATE)).order.contracts == 1
 
 
 def test_a_rejected_candidate_is_never_sent(replay: Replay) -> None:
