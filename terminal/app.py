@@ -16,8 +16,9 @@ import gc
 import importlib
 import os
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -176,6 +177,10 @@ async def _take_screenshot(window: MainWindow, controller: TerminalController,
     from engine.errors import OptimusError
 
     assert options.screenshot is not None
+    if options.journal is None:  # a picture leaves no replay behind: journal in a temporary folder
+        with tempfile.TemporaryDirectory(prefix="optimus-screenshot-") as folder:
+            return await _take_screenshot(window, controller,
+                                          replace(options, journal=Path(folder) / "journal.sqlite"))
     try:
         bridge = await start_desk(window, controller, options)
     except OptimusError as error:
@@ -188,6 +193,7 @@ async def _take_screenshot(window: MainWindow, controller: TerminalController,
         await asyncio.sleep(0.03)
     code = save_screenshot(window, options.screenshot)
     await bridge.aclose()
+    bridge.session.journal.store.close()
     return code
 
 

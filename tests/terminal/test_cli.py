@@ -84,3 +84,29 @@ def test_screenshot_writes_a_png_of_the_requested_size(tmp_path: Path) -> None:
     colours = {image.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 800, 16)}
     assert len(colours) > 40  # a real window: text, table shading, chart lines; not blank
     assert not (tmp_path / "config" / "layout.ini").exists()  # screenshots never save a layout
+
+
+def test_a_replay_range_that_does_not_hold_the_parking_day_is_refused(tmp_path: Path) -> None:
+    done = optimus("--screenshot", str(tmp_path / "x.png"), "--date", "2015-01-13", "--from", "2015-02-02",
+                   config=tmp_path)
+    assert done.returncode == 2
+    assert "--date" in done.stderr
+    assert "2015-02-02" in done.stderr  # the range it must lie in
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_malformed_replay_dates_exit_naming_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--from", "2015-02-30"])
+    assert exit_info.value.code == 2
+    assert "--from" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_screenshot_of_a_replay_with_approvals_shows_open_positions(tmp_path: Path) -> None:
+    target = tmp_path / "positions.png"
+    done = optimus("--screenshot", str(target), "--date", "2015-02-04", "--approve-all", "--size", "1366x768",
+                   "--theme", "light", config=tmp_path / "config")
+    assert done.returncode == 0, done.stderr
+    assert QImage(str(target)).width() == 1366
+    assert not list(tmp_path.rglob("*.sqlite"))  # the screenshot's journal was temporary

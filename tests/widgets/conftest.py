@@ -16,6 +16,7 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the terminal's config directory at the test's temporary directory."""
     folder = tmp_path / "config"
     monkeypatch.setenv("OPTIMUS_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("OPTIMUS_DATA_DIR", str(tmp_path / "data"))  # replay journals too
     return folder
 
 
