@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 import numpy as np
 
@@ -43,6 +44,7 @@ from engine.session import Step, TradingSession
 from engine.strategy.evaluate import Evaluation
 from engine.strategy.sizing import drawdown_risk_pct
 
+BreakerState = Literal["armed", "tripped", "halted"]
 LOG_LINES = 2000  # the log panel keeps the most recent entries; the journal keeps them all
 ORDER_ROWS = 300
 CANDIDATE_ROWS = 100
@@ -170,8 +172,9 @@ def order_views(session: TradingSession) -> tuple[OrderView, ...]:
 def greeks_view(session: TradingSession, book: PortfolioSnapshot | None) -> GreeksView:
     """Return the book's Greeks in dollars, heat, the split by underlying, and the limits."""
     limits = session.settings.limits
+    split: tuple[tuple[str, GreekFigures], ...] = ()
     if book is None:
-        total, heat, split = NetGreeks(), 0.0, ()
+        total, heat = NetGreeks(), 0.0
     else:
         total, heat = portfolio_greeks(book), heat_pct(book)
         by_underlying: dict[str, NetGreeks] = defaultdict(NetGreeks)
@@ -230,7 +233,11 @@ def breaker_view(session: TradingSession, book: PortfolioSnapshot | None, step: 
     """Return the breaker's state, the loss limits in dollars and the drawdown's risk scaling."""
     state = session.breaker.load()
     day = step.day if step is not None else date.min
-    kind = "halted" if state.manual_halt is not None else "tripped" if state.is_tripped(day) else "armed"
+    kind: BreakerState = "armed"
+    if state.manual_halt is not None:
+        kind = "halted"
+    elif state.is_tripped(day):
+        kind = "tripped"
     limits = session.settings.limits
     equity = book.equity if book is not None else session.book.starting_equity
     start_of_day = book.equity_start_of_day if book is not None else equity
