@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from engine import calendar
 from engine.accounting import closing_legs
@@ -29,24 +29,42 @@ from engine.codec import dumps
 from engine.errors import InputError
 from engine.events import DeskEvent, EventHub, EventKind
 from engine.journal import PositionRecord, with_status
-from engine.ledger import ROLLED, exit_key, roll_key
+from engine.ledger import ROLLED, CandidateReport, exit_key, report_key, roll_key
 from engine.model import (
     CandidateStatus,
     ComboLeg,
     Expiration,
+    Leg,
     Order,
     OrderIntent,
     OrderStatus,
+    Right,
     RiskVerdict,
     Structure,
+    StructureKind,
     TradeCandidate,
 )
 from engine.model.desk import CandidateEdit, OrderTicket, RollOptions, RollRequest
 from engine.rolls import RollTarget, moved_structure, roll_legs
 from engine.session import TradingSession
+from engine.strategy.exits import exit_plan_for
 from engine.strategy.spreads import NoSpread
 
 TRADER = "trader"
+
+
+def _vertical_template(underlying: str, expiration: Expiration, right: Right, short_strike: float,
+                       long_strike: float) -> Structure:
+    """Return an unpriced vertical (rights, strikes, quantities) for spreads.requote to price."""
+    nan = math.nan
+
+    def leg(strike: float, quantity: int) -> Leg:
+        return Leg(right, strike, expiration.expiry, quantity, nan, nan, nan, nan, nan, nan, nan, nan,
+                   expiration.trading_class)
+
+    kind = StructureKind.PUT_CREDIT_SPREAD if right is Right.PUT else StructureKind.CALL_CREDIT_SPREAD
+    legs = (leg(short_strike, -1), leg(long_strike, 1))
+    return Structure(kind, underlying, legs, nan, nan, nan, nan, (), nan, nan, nan, nan, nan)
 
 
 class Desk:
@@ -147,6 +165,50 @@ class Desk:
             self.journal.update_candidate(with_status(candidate, CandidateStatus.REJECTED, detail))
             self.journal.log(self.now, "CANDIDATE", f"[CANDIDATE REJECTED] {candidate_id} {detail}")
         self._publish(EventKind.CANDIDATES, detail=candidate_id)
+
+    def propose_spread(self, expiry: date, right: Right, short_strike: float, contracts: int = 1) -> str:
+        """Start a manual credit spread from a chain click; return the new candidate's id.
+
+        Sells `short_strike` and buys the strategy's width further out of the money, priced on
+        current quotes. It becomes a new candidate like the strategy's: approved through the same
+        ticket and risk check, sent in the next entry window. The strategy's gates are not run
+        on it (the trader chose it); the risk manager still judges it.
+        """
+        day = self.session.step_at(self.now).day
+        expiration = self._listed(expiry, day)
+        width = self.session.params.spread_width
+        long_strike = short_strike - width if right is Right.PUT else short_strike + width
+        quoted = self.session.requote_at(_vertical_template(self.session.underlying, expiration, right,
+                                                            short_strike, long_strike), expiration, self.now)
+        if isinstance(quoted, NoSpread):
+            raise InputError("short_strike", short_strike, f"cannot be quoted: {quoted.reason}")
+        if not quoted.credit_mid > 0:
+            why = "gives no credit: a credit spread sells the richer leg"
+            raise InputError("short_strike", short_strike, why)
+        plan = exit_plan_for(quoted.credit_mid, day, quoted.expiry, self.session.params)
+        candidate = TradeCandidate(self._manual_id(day), self.session.underlying, day, self.now, quoted,
+                                   expiration, contracts, 1.0, plan, CandidateStatus.NEW,
+                                   "manual spread from the chain: waiting for the trader")
+        report = CandidateReport((), "manual", "checked by the risk manager at approval")
+        with self.journal.transaction():
+            self.journal.add_candidate(candidate)
+            self.journal.set_state(report_key(candidate.candidate_id), dumps(report))
+            self.journal.log(self.now, "CANDIDATE", f"[MANUAL SPREAD] {candidate.candidate_id} "
+                             f"{quoted.kind.value} {short_strike:g}/{long_strike:g} {expiry.isoformat()}")
+        self._publish(EventKind.CANDIDATES, detail=candidate.candidate_id)
+        return candidate.candidate_id
+
+    def _listed(self, expiry: date, day: date) -> Expiration:
+        for expiration in self.session.feed.chains.expirations(day):
+            if expiration.expiry == expiry:
+                return expiration
+        raise InputError("expiry", expiry.isoformat(), f"is not listed on {day.isoformat()}")
+
+    def _manual_id(self, day: date) -> str:
+        prefix = "C-M"
+        taken = sum(1 for c in self.journal.candidates() if c.candidate_id.startswith(prefix)
+                    and c.signal_day == day)
+        return f"{prefix}{taken + 1}-{self.session.underlying}-{day.isoformat()}"
 
     # --- positions ----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from engine.desk import Desk
 from engine.desk_view import ViewContext, build_desk_view
 from engine.errors import OptimusError
 from engine.events import DeskEvent, EventHub, EventKind
+from engine.model import Right
 from engine.model.desk import CandidateEdit, ConnectionView, DeskView, OrderTicket, ReplayView, RollRequest
 from engine.risk_graph import risk_graph_of
 from engine.session import TradingSession
@@ -121,6 +122,7 @@ class DeskBridge(QObject):
         p(docks.BREAKER).sig_halt_requested.connect(lambda why: self._confirm_breaker("halt", why))
         p(docks.BREAKER).sig_resume_requested.connect(lambda why: self._confirm_breaker("resume", why))
         p(docks.RISK_GRAPH).sig_date_chosen.connect(self._choose_risk_date)
+        p(docks.CHAIN).sig_strike_clicked.connect(self.propose_spread)
         replay = p(docks.REPLAY)
         replay.sig_play_requested.connect(lambda: self.play(until_signal=False))
         replay.sig_pause_requested.connect(self.pause)
@@ -261,6 +263,21 @@ class DeskBridge(QObject):
         verdict = self.desk.approve(edit)
         if not verdict.approved:  # prices moved between the ticket and Send
             self._warn(f"Approval refused by the risk manager: {verdict.limit}: {verdict.detail}")
+
+    def propose_spread(self, right: Right, strike: float) -> None:
+        """Start a manual credit spread on the clicked strike of the shown expiry (a new candidate)."""
+        expiry = self.panel(docks.CHAIN).shown_expiry()
+        if expiry is None or self.playing:
+            return
+        try:
+            candidate_id = self.desk.propose_spread(expiry, right, strike)
+        except OptimusError as error:
+            self._warn(str(error))
+            return
+        self.refresh()
+        self.flush()
+        self.window.dock(docks.CANDIDATES).raise_()
+        self.panel(docks.CANDIDATES).select_candidate(candidate_id)
 
     def reject(self, candidate_id: str) -> None:
         """Reject a candidate (nothing is sent, so no confirmation)."""

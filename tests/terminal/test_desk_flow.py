@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox, QPushButton,
 from pytestqt.qtbot import QtBot
 
 from engine.data.history import MarketHistory, load_history
-from engine.model import CandidateStatus, OrderStatus
+from engine.model import CandidateStatus, Expiration, OrderStatus, Right
 from engine.model.desk import ConnectionView
 from terminal import docks
 from terminal.desk_bridge import DeskBridge
@@ -252,3 +252,27 @@ def test_keyboard_shortcuts_play_and_step(desk: tuple[MainWindow, DeskBridge], q
     run(scenario)
 
 
+
+
+def test_a_double_click_on_a_chain_strike_starts_a_manual_spread(desk: tuple[MainWindow, DeskBridge]) -> None:
+    window, bridge = desk
+
+    async def scenario() -> None:
+        chain = window.panel(docks.CHAIN)
+        expiration = _feb(bridge)
+        chain.show_slice(bridge.session.feed.chains.slice_at(PARK, expiration))  # the terminal's chain
+        chain.sig_strike_clicked.emit(Right.PUT, 1950.0)  # what the chain's double-click emits
+        candidates = window.panel(docks.CANDIDATES)
+        manual = candidates.selected_candidate_id()
+        assert manual is not None
+        assert manual.startswith("C-M")
+        structure = bridge.session.journal.candidate(manual).structure
+        assert [leg.strike for leg in structure.legs] == [1950.0, 1900.0]
+        assert structure.expiry == chain.shown_expiry()
+
+    run(scenario)
+
+
+def _feb(bridge: DeskBridge) -> Expiration:
+    """Return the 2015-02-20 monthly as listed at the parking close."""
+    return next(e for e in bridge.session.feed.chains.expirations(PARK) if e.expiry == date(2015, 2, 20))

@@ -15,7 +15,7 @@ from engine.accounting import fill_cash
 from engine.desk import Desk
 from engine.desk_view import ViewContext, build_desk_view
 from engine.errors import InputError
-from engine.model import CandidateStatus, OrderStatus
+from engine.model import CandidateStatus, OrderStatus, Right
 from engine.model.desk import CandidateEdit, ConnectionView, ReplayView, RollRequest
 from engine.session import SessionOptions, TradingSession, candidate_id, entry_order_id, position_id_of
 from tests.engine.session.conftest import Replay
@@ -200,3 +200,18 @@ def test_the_desk_view_shows_the_gate_report_regime_and_curve(replay: Replay) ->
     assert len(view.equity_curve.times) == len(session.journal.days())
     assert any(mark.kind == "signal" and mark.day == SIGNAL for mark in view.marks)
     assert view.spot == pytest.approx(session.feed.history.frame["spx_close"].loc[str(SIGNAL)].item())
+
+
+def test_a_manual_spread_from_the_chain_is_a_candidate_like_the_strategys(replay: Replay) -> None:
+    session, desk = _at_signal(replay)
+    expiry = session.journal.candidate(CANDIDATE).structure.expiry
+    manual = desk.propose_spread(expiry, Right.PUT, 1900.0, contracts=1)
+    candidate = session.journal.candidate(manual)
+    assert candidate.status is CandidateStatus.NEW
+    assert [leg.strike for leg in candidate.structure.legs] == [1900.0, 1850.0]
+    assert candidate.structure.credit_mid > 0
+    assert desk.approve(CandidateEdit(manual)).approved
+    session.step_day(FIRST, LAST)
+    assert session.journal.position(position_id_of(manual)).status == "open"
+    with pytest.raises(InputError, match="no credit"):
+        desk.propose_spread(expiry, Right.PUT, 1000.0)  # so far out both legs are worth the same
