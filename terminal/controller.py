@@ -25,12 +25,13 @@ from typing import TypeVar
 from engine.data.history import MarketHistory, load_history
 from engine.model import Expiration
 from terminal import snapshots
-from terminal.docks import CHAIN, CHART
+from terminal.docks import CHAIN, CHART, SMILE
 from terminal.kernels import WarmupOutcome, warm_kernels_in_subprocess
 from terminal.main_window import MainWindow
 from terminal.snapshots import DaySnapshot, EngineServices
 from widgets.chain_panel import ChainPanel
 from widgets.chart_panel import ChartPanel
+from widgets.smile_panel import SmilePanel
 
 log = logging.getLogger(__name__)
 WARMING_UP = "warming up pricing kernels…"
@@ -173,6 +174,10 @@ class TerminalController:
         self.chart_panel.set_series(snapshot.chart)
         self.chain_panel.set_expirations(snapshot.expirations, snapshot.day, snapshot.expiration)
         self.chain_panel.show_slice(snapshot.chain_slice)
+        if SMILE in self._window.dock_names():
+            smile = self._window.panel(SMILE)
+            assert isinstance(smile, SmilePanel)
+            smile.set_slice(snapshot.chain_slice)  # the IV smile of the expiry the chain shows
         assert self._history is not None
         self._window.set_data_source(snapshots.describe_source(self._history, snapshot.chain_slice))
         self._window.set_as_of(snapshot.day)

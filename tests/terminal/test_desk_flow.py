@@ -129,6 +129,9 @@ def test_signal_approve_fill_then_close_from_the_positions_panel(desk: tuple[Mai
         gates = next(view.gates for view in bridge.view.candidates if view.candidate_id == CANDIDATE)
         assert len(gates) >= 10
         assert all(gate.name in details.gate_names() for gate in gates)  # the full report is shown
+        risk_graph = window.panel(docks.RISK_GRAPH)
+        await until(lambda: not risk_graph.is_placeholder_shown(), "the candidate's risk graph")
+        assert CANDIDATE in risk_graph.title_text()
         await approve_and_fill(window, bridge, contracts=1)
         order = bridge.session.journal.order(f"O-{CANDIDATE}")
         assert order.status is OrderStatus.FILLED
