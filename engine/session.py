@@ -213,10 +213,13 @@ class TradingSession:
             self.run_step(step)
         return len(steps)
 
-    async def play(self, first: date, last: date, until_signal: bool = False) -> int:
+    async def play(self, first: date, last: date, until_signal: bool = False, breath_s: float = 0.0) -> int:
         """Run the pending steps as the replay clock allows (speed, pause); return how many ran.
 
-        With `until_signal` it stops after the first close that produced a candidate.
+        With `until_signal` it stops after the first close that produced a candidate. `breath_s`
+        is a pause between steps on the loop: the terminal passes a millisecond so that at Max
+        speed its loop still paints and takes input between steps (sleep(0) alone lets a GUI
+        loop run many ready steps in one pass).
         """
         count = 0
         for step in self.pending_steps(first, last):
@@ -225,7 +228,7 @@ class TradingSession:
             count += 1
             if until_signal and step.phase == "close" and self._signalled(step.day):
                 break
-            await asyncio.sleep(0)  # let the GUI breathe between steps
+            await asyncio.sleep(breath_s)  # let the GUI breathe between steps
         return count
 
     def step_day(self, first: date, last: date) -> int:

@@ -40,6 +40,7 @@ from widgets.roll_dialog import RollDialog
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 100  # at most ten repaints a second (DESIGN.md, throttled GUI updates)
+BREATH_S = 0.001  # between replay steps at Max speed: the loop paints and takes input (~0.5 s a year)
 SHORTCUTS = {"approve": "Ctrl+Return", "reject": "Ctrl+Backspace", "play": "Ctrl+Space", "step": "F10",
              "next_signal": "F9"}
 
@@ -375,7 +376,8 @@ class DeskBridge(QObject):
         """Run the replay on its clock (to the end, or to the next signal) as a task."""
         if self.playing:
             return
-        self._play_task = asyncio.ensure_future(self.session.play(self.first, self.last, until_signal))
+        self._play_task = asyncio.ensure_future(
+            self.session.play(self.first, self.last, until_signal, breath_s=BREATH_S))
         self._play_task.add_done_callback(self._played)
         self._dirty = True
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -25,26 +27,35 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model.desk import BreakerView
+from widgets.colors import BADGE_TEXT, fill, groove, muted_text, secondary_text, tone
 
 MISSING = "—"
 WARN_FROM = 0.8  # share of a loss limit past which its bar turns amber
-GREEN, AMBER, RED, GREY = "#3fb68b", "#f0a020", "#ef5b5b", "#7d8594"
 _BAR_STEPS = 1000
-_STYLE = f"""
-QLabel#breakerBadge {{ font-weight: bold; padding: 2px 10px; border-radius: 3px; color: #101114;
-                       background: {GREY}; }}
-QLabel#breakerBadge[state="armed"] {{ background: {GREEN}; }}
-QLabel#breakerBadge[state="tripped"], QLabel#breakerBadge[state="halted"] {{ background: {RED}; }}
-QLabel#breakerCaption, QLabel#breakerSection {{ color: #aab1bd; }}
-QLabel#breakerSection {{ color: {GREY}; font-weight: bold; letter-spacing: 1px; }}
-QLabel#breakerHint {{ color: {AMBER}; }}
-QProgressBar#lossBar {{ background: #262a32; border: none; border-radius: 3px; }}
-QProgressBar#lossBar::chunk {{ background: {GREEN}; border-radius: 3px; }}
-QProgressBar#lossBar[state="warn"]::chunk {{ background: {AMBER}; }}
-QProgressBar#lossBar[state="breached"]::chunk {{ background: {RED}; }}
-QLabel#lossText[state="warn"] {{ color: {AMBER}; font-weight: bold; }}
-QLabel#lossText[state="breached"] {{ color: {RED}; font-weight: bold; }}
+
+
+def panel_style(palette: QPalette | None = None) -> str:
+    """Return the panel's stylesheet in the colours of a palette (the application's by default)."""
+    palette = palette or QApplication.palette()
+    amber, red = tone("amber", palette).name(), tone("red", palette).name()
+    return f"""
+QLabel#breakerBadge {{ font-weight: bold; padding: 2px 10px; border-radius: 3px; color: {BADGE_TEXT};
+                       background: {fill("grey").name()}; }}
+QLabel#breakerBadge[state="armed"] {{ background: {fill("green").name()}; }}
+QLabel#breakerBadge[state="tripped"], QLabel#breakerBadge[state="halted"] {{
+    background: {fill("red").name()}; }}
+QLabel#breakerCaption {{ color: {secondary_text(palette).name()}; }}
+QLabel#breakerSection {{ color: {muted_text(palette).name()}; font-weight: bold; letter-spacing: 1px; }}
+QLabel#breakerHint {{ color: {amber}; }}
+QProgressBar#lossBar {{ background: {groove(palette).name()}; border: none; border-radius: 3px; }}
+QProgressBar#lossBar::chunk {{ background: {fill("green").name()}; border-radius: 3px; }}
+QProgressBar#lossBar[state="warn"]::chunk {{ background: {fill("amber").name()}; }}
+QProgressBar#lossBar[state="breached"]::chunk {{ background: {fill("red").name()}; }}
+QLabel#lossText[state="warn"] {{ color: {amber}; font-weight: bold; }}
+QLabel#lossText[state="breached"] {{ color: {red}; font-weight: bold; }}
 """
+
+
 HINT = "Type a reason first: it goes into the journal with the halt or resume."
 
 
@@ -119,7 +130,7 @@ class LossLimitRow:
         """Show a P&L and the share of its loss limit it used."""
         used = loss_used(pnl, limit)
         self.pnl.setText(format_money(pnl, signed=True))
-        self.pnl.setStyleSheet(f"color: {RED};" if pnl < 0 else "")
+        self.pnl.setStyleSheet(f"color: {tone('red').name()};" if pnl < 0 else "")
         self.bar.setValue(round(min(used, 1.0) * _BAR_STEPS) if math.isfinite(used) else 0)
         limit_text = format_money(limit) if limit > 0 else "no limit"
         self.text.setText(f"loss {format_money(max(0.0, -pnl))} / {limit_text}")
@@ -147,7 +158,7 @@ class BreakerPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(panel_style())
         self._view: BreakerView | None = None
         self._badge = _label(MISSING, "breakerBadge")
         self._status = _label("", "breakerStatus")
@@ -300,7 +311,8 @@ class BreakerPanel(QWidget):
     def _show_streak(self, view: BreakerView) -> None:
         losses, trip_after = view.consecutive_max_losses, view.trip_after
         self._streak.setText(f"consecutive max losses {losses} / {trip_after}")
-        color = RED if losses >= trip_after else (AMBER if losses == trip_after - 1 and losses > 0 else "")
+        near = losses == trip_after - 1 and losses > 0
+        color = tone("red").name() if losses >= trip_after else (tone("amber").name() if near else "")
         self._streak.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
 
     def _set_buttons(self, view: BreakerView | None) -> None:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from engine.model import CandidateStatus, CheckStatus, GateResult, Structure
 from engine.model.desk import CandidateEdit, CandidateView
+from widgets.colors import muted_text, tone
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -52,7 +53,6 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the candidate id of a row
 LIMIT_STEP = 0.05
 _CELL_PADDING = 14
 _WIDE_DETAILS = 1180  # from this width on, the gate report sits beside the figures
-_GREEN, _RED, _AMBER = QColor("#3fb68b"), QColor("#ef5b5b"), QColor("#f0a020")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -100,16 +100,17 @@ def gate_value_text(value: float | str | None) -> str:
 
 def status_colors(palette: QPalette) -> dict[CandidateStatus, QColor]:
     """Return the text colour of each candidate status (new in the accent colour)."""
-    accent, muted = palette.color(QPalette.ColorRole.Link), palette.color(QPalette.ColorRole.PlaceholderText)
-    return {CandidateStatus.NEW: accent, CandidateStatus.APPROVED: _AMBER, CandidateStatus.SENT: _AMBER,
-            CandidateStatus.FILLED: _GREEN, CandidateStatus.REJECTED: _RED, CandidateStatus.VETOED: _RED,
+    accent, muted = palette.color(QPalette.ColorRole.Link), muted_text(palette)
+    amber, green, red = (tone(name, palette) for name in ("amber", "green", "red"))
+    return {CandidateStatus.NEW: accent, CandidateStatus.APPROVED: amber, CandidateStatus.SENT: amber,
+            CandidateStatus.FILLED: green, CandidateStatus.REJECTED: red, CandidateStatus.VETOED: red,
             CandidateStatus.EXPIRED: muted}
 
 
 def gate_colors(palette: QPalette) -> dict[CheckStatus, QColor]:
     """Return the text colour of each gate status."""
-    return {CheckStatus.PASS: _GREEN, CheckStatus.FAIL: _RED, CheckStatus.NO_DATA: _AMBER,
-            CheckStatus.DISABLED: palette.color(QPalette.ColorRole.PlaceholderText)}
+    return {CheckStatus.PASS: tone("green", palette), CheckStatus.FAIL: tone("red", palette),
+            CheckStatus.NO_DATA: tone("amber", palette), CheckStatus.DISABLED: muted_text(palette)}
 
 
 # --- the table model ---------------------------------------------------------------------------

@@ -106,6 +106,10 @@ class ChartStyle:
     # IV smile panel.
     iv_call: str = "#3fb68b"
     iv_put: str = "#f5a623"
+    # Boxes behind the labels of vertical lines (spot, fwd, short, BE) and behind the legends of
+    # the risk graph and IV smile: dark on the dark theme, light on the light one.
+    label_fill: str = "#0000008c"
+    legend_fill: str = "#0000006e"
 
 
 def chart_color(hex_text: str) -> pg.QtGui.QColor:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -31,27 +32,55 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model.desk import GreekFigures, GreeksView, LimitGauge
+from widgets.colors import (
+    card_background,
+    card_border,
+    fill,
+    groove,
+    legible,
+    muted_text,
+    secondary_text,
+    tone,
+)
 
 MISSING = "—"
 WARN_FROM = 0.8  # share of a limit past which its bar turns amber
 GaugeState = Literal["ok", "warn", "breached", "none"]  # "none": no limit
 
-_STATE_COLORS = {"ok": "#3fb68b", "warn": "#f0a020", "breached": "#ef5b5b", "none": "#7d8594"}
 _BAR_STEPS = 1000
-_STYLE = f"""
-QProgressBar#limitBar {{ background: #262a32; border: none; border-radius: 3px; }}
-QProgressBar#limitBar::chunk {{ background: {_STATE_COLORS["ok"]}; border-radius: 3px; }}
-QProgressBar#limitBar[state="warn"]::chunk {{ background: {_STATE_COLORS["warn"]}; }}
-QProgressBar#limitBar[state="breached"]::chunk {{ background: {_STATE_COLORS["breached"]}; }}
-QFrame#greekCard {{ background: #1f2229; border: 1px solid #30353f; border-radius: 4px; }}
-QLabel#greekTitle {{ color: #aab1bd; }}
-QLabel#greekValue[state="breached"] {{ color: {_STATE_COLORS["breached"]}; }}
-QLabel#greekLimit {{ color: #aab1bd; }}
-QLabel#greekLimit[state="warn"] {{ color: {_STATE_COLORS["warn"]}; font-weight: bold; }}
-QLabel#greekLimit[state="breached"] {{ color: {_STATE_COLORS["breached"]}; font-weight: bold; }}
-QLabel#greekUnit {{ color: #7d8594; }}
-QLabel#greeksSection {{ color: #7d8594; font-weight: bold; letter-spacing: 1px; }}
+
+
+def panel_style(palette: QPalette | None = None) -> str:
+    """Return the panel's stylesheet in the colours of a palette (the application's by default).
+
+    Cards take a fill raised from the window (white on the light theme); their texts are checked
+    against that fill, and the status texts come in the palette's dark or light variant.
+    """
+    palette = palette or QApplication.palette()
+    card = card_background(palette)
+    text = palette.color(QPalette.ColorRole.WindowText)
+    caption = legible(secondary_text(palette), card, text).name()
+    muted = legible(muted_text(palette), card, text).name()
+    warn, breached = (legible(tone(name, palette), card, text).name() for name in ("amber", "red"))
+    return f"""
+QProgressBar#limitBar {{ background: {groove(palette).name()}; border: none; border-radius: 3px; }}
+QProgressBar#limitBar::chunk {{ background: {fill("green").name()}; border-radius: 3px; }}
+QProgressBar#limitBar[state="warn"]::chunk {{ background: {fill("amber").name()}; }}
+QProgressBar#limitBar[state="breached"]::chunk {{ background: {fill("red").name()}; }}
+QFrame#greekCard {{ background: {card.name()}; border: 1px solid {card_border(palette).name()};
+                    border-radius: 4px; }}
+QFrame#greekCard QLabel {{ background: transparent; }}
+QLabel#greekTitle {{ color: {caption}; }}
+QLabel#greekValue {{ color: {text.name()}; }}
+QLabel#greekValue[state="breached"] {{ color: {breached}; }}
+QLabel#greekLimit {{ color: {caption}; }}
+QLabel#greekLimit[state="warn"] {{ color: {warn}; font-weight: bold; }}
+QLabel#greekLimit[state="breached"] {{ color: {breached}; font-weight: bold; }}
+QLabel#greekUnit {{ color: {muted}; }}
+QLabel#greeksSection {{ color: {muted_text(palette).name()}; font-weight: bold; letter-spacing: 1px; }}
 """
+
+
 _TABLE_HEADERS = ("Underlying", "Δ $/pt", "Γ $/pt²", "Θ $/day", "Vega $/vol pt")
 _TABLE_SAMPLES = ("Underlying", "-99,999.99", "-9,999.99", "-99,999.99", "-99,999.99")
 _CELL_PADDING = 12
@@ -181,7 +210,7 @@ class GreeksPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(panel_style())
         self._view: GreeksView | None = None
         self._value_font = QFont(self.font())
         self._value_font.setPointSizeF(self.font().pointSizeF() * 1.4)

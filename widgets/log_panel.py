@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QFontDatabase, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QFontDatabase, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model.desk import LogLine
+from widgets.colors import Tone, secondary_text, tone
 
 MAX_LINES = 5000
 ALL_KINDS = "All kinds"
@@ -43,10 +44,19 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # the entry's kind ("TRADE OPENED", ..
 LINES_ROLE = Qt.ItemDataRole.UserRole + 2  # how many text lines the entry has
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _ROW_PADDING = 4
-_KIND_COLORS = {
-    "TRADE OPENED": "#3fb68b", "TRADE CLOSED": "#5fa8ff", "RISK VETO": "#ef5b5b", "BREAKER": "#ef5b5b",
-    "EXIT SIGNAL": "#f0a020", "WARMUP": "#f0a020", "DAILY SUMMARY": "#aab1bd", "DAILY DASHBOARD": "#aab1bd",
+_KIND_TONES: dict[str, Tone] = {
+    "TRADE OPENED": "green", "TRADE CLOSED": "blue", "RISK VETO": "red", "BREAKER": "red",
+    "EXIT SIGNAL": "amber", "WARMUP": "amber",
 }
+_QUIET_KINDS = ("DAILY SUMMARY", "DAILY DASHBOARD")  # shown in the caption colour
+
+
+def kind_colors(palette: QPalette | None = None) -> dict[str, QColor]:
+    """Return the text colour of each coloured log kind, in the palette's dark or light variant."""
+    colors = {kind: tone(name, palette) for kind, name in _KIND_TONES.items()}
+    colors.update({kind: secondary_text(palette) for kind in _QUIET_KINDS})
+    return colors
+
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -78,9 +88,10 @@ class LogEntry:
 class LogListModel(QAbstractListModel):
     """The newest MAX_LINES log entries, oldest first; appends insert rows, never reset."""
 
-    def __init__(self, max_lines: int = MAX_LINES) -> None:
+    def __init__(self, max_lines: int = MAX_LINES, palette: QPalette | None = None) -> None:
         super().__init__()
         self._entries: list[LogEntry] = []
+        self._kind_brushes = {kind: QBrush(color) for kind, color in kind_colors(palette).items()}
         self._max_lines = max_lines
         self.widest = 0  # characters in the longest line seen, to size the column
 
@@ -96,8 +107,7 @@ class LogListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.shown
         if role == Qt.ItemDataRole.ForegroundRole:
-            color = _KIND_COLORS.get(entry.line.kind)
-            return QBrush(QColor(color)) if color else None
+            return self._kind_brushes.get(entry.line.kind)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         if role == KIND_ROLE:

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from engine.model import ComboLeg, Fill, OrderStatus
 from engine.model.desk import OrderView
+from widgets.colors import muted_text, secondary_text, tone
 
 MISSING = "—"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -49,14 +50,15 @@ LIMIT_RANGE = (-500.0, 500.0)
 LIMIT_STEP = 0.05
 _CELL_PADDING = 12
 
-STATUS_COLORS = {
-    OrderStatus.CREATED: QColor("#aab1bd"),
-    OrderStatus.WORKING: QColor("#5fa8ff"),
-    OrderStatus.FILLED: QColor("#3fb68b"),
-    OrderStatus.CANCELLED: QColor("#8a919e"),
-    OrderStatus.EXPIRED: QColor("#8a919e"),
-    OrderStatus.REJECTED: QColor("#ef5b5b"),
-}
+
+
+def status_colors(palette: QPalette | None = None) -> dict[OrderStatus, QColor]:
+    """Return the text colour of each order status, in the palette's dark or light variant."""
+    muted = muted_text(palette)
+    return {OrderStatus.CREATED: secondary_text(palette), OrderStatus.WORKING: tone("blue", palette),
+            OrderStatus.FILLED: tone("green", palette), OrderStatus.CANCELLED: muted,
+            OrderStatus.EXPIRED: muted, OrderStatus.REJECTED: tone("red", palette)}
+
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -155,10 +157,11 @@ class OrdersTableModel(QAbstractTableModel):
     ``dataChanged`` so views keep their selection.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, palette: QPalette | None = None) -> None:
         super().__init__()
         self._rows: tuple[OrderView, ...] = ()
-        self._status_brushes = {status: QBrush(color) for status, color in STATUS_COLORS.items()}
+        self._status_colors = status_colors(palette)
+        self._status_brushes = {status: QBrush(color) for status, color in self._status_colors.items()}
 
     @property
     def rows(self) -> tuple[OrderView, ...]:
@@ -174,6 +177,10 @@ class OrdersTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
+
+    def status_color(self, status: OrderStatus) -> QColor | None:
+        """Return the text colour of an order status."""
+        return self._status_colors.get(status)
 
     def order_at(self, row: int) -> OrderView:
         """Return the order shown on a row."""
@@ -465,7 +472,7 @@ class OrdersPanel(QWidget):
     def _show_detail(self, order: OrderView | None) -> None:
         events = order.events if order else ()
         _fill_rows(self._history, history_rows(order) if order else [],
-                   [STATUS_COLORS.get(e.status) for e in events])
+                   [self._model.status_color(e.status) for e in events])
         fills = fill_rows(order) if order else []
         _fill_rows(self._fills, fills, [None] * len(fills))
 

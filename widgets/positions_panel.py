@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,13 +35,23 @@ from PySide6.QtWidgets import (
 
 from engine.model import Structure, StructureKind
 from engine.model.desk import PositionView
+from widgets.colors import tone
 
 MISSING = "—"
 POSITION_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the position id of a row, on every cell
-PROFIT_COLOR = QColor("#3fb68b")
-LOSS_COLOR = QColor("#ef5b5b")
 EXIT_SIGNAL_COLOR = QColor(240, 160, 32, 64)  # amber, translucent: the text stays legible
 _CELL_PADDING = 12
+
+
+def profit_color(palette: QPalette | None = None) -> QColor:
+    """Return the text colour of a profit (green, the palette's dark or light variant)."""
+    return tone("green", palette)
+
+
+def loss_color(palette: QPalette | None = None) -> QColor:
+    """Return the text colour of a loss (red, the palette's dark or light variant)."""
+    return tone("red", palette)
+
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -164,11 +174,11 @@ class PositionsTableModel(QAbstractTableModel):
     emits ``dataChanged`` so views keep their selection and scroll position.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, palette: QPalette | None = None) -> None:
         super().__init__()
         self._rows: tuple[PositionView, ...] = ()
         self._signal_brush = QBrush(EXIT_SIGNAL_COLOR)
-        self._pnl_brushes = (QBrush(PROFIT_COLOR), QBrush(LOSS_COLOR))
+        self._pnl_brushes = (QBrush(profit_color(palette)), QBrush(loss_color(palette)))
 
     @property
     def rows(self) -> tuple[PositionView, ...]:
@@ -341,7 +351,7 @@ class PositionsPanel(QWidget):
         self._signal_line = QLabel()
         self._signal_line.setObjectName("exitSignalLine")
         self._signal_line.setWordWrap(True)
-        self._signal_line.setStyleSheet("color: #f0a020; font-weight: bold;")  # amber, as the row
+        self._signal_line.setStyleSheet(f"color: {tone('amber').name()}; font-weight: bold;")  # as the row
         self._signal_line.hide()
         self._placeholder = _placeholder_label("No open positions")
 

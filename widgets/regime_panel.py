@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -28,36 +28,51 @@ from PySide6.QtWidgets import (
 
 from engine.model import CheckStatus, GateResult, Regime
 from engine.model.desk import RegimeView
+from widgets.colors import BADGE_TEXT, Tone, fill, muted_text, secondary_text, tone
 
 MISSING = "—"
-GREEN, AMBER, ORANGE, RED, GREY = "#3fb68b", "#f0a020", "#ff7a33", "#ef5b5b", "#7d8594"
+REGIME_TONES: dict[Regime, Tone] = {
+    Regime.BULLISH_CALM: "green",
+    Regime.ELEVATED_VOL: "amber",
+    Regime.HIGH_VOL: "orange",
+    Regime.CRISIS: "red",
+    Regime.BEAR_TREND: "red",
+}
+STATUS_TONES: dict[CheckStatus, Tone] = {
+    CheckStatus.PASS: "green",
+    CheckStatus.FAIL: "red",
+    CheckStatus.NO_DATA: "amber",
+    CheckStatus.DISABLED: "grey",
+}
 
-REGIME_COLORS: dict[Regime, str] = {
-    Regime.BULLISH_CALM: GREEN,
-    Regime.ELEVATED_VOL: AMBER,
-    Regime.HIGH_VOL: ORANGE,
-    Regime.CRISIS: RED,
-    Regime.BEAR_TREND: RED,
-}
-STATUS_COLORS: dict[CheckStatus, str] = {
-    CheckStatus.PASS: GREEN,
-    CheckStatus.FAIL: RED,
-    CheckStatus.NO_DATA: AMBER,
-    CheckStatus.DISABLED: GREY,
-}
+
+def regime_color(regime: Regime | None, palette: QPalette | None = None) -> QColor:
+    """Return the colour of a regime's name by its danger (grey when there is none yet)."""
+    return tone(REGIME_TONES.get(regime, "grey") if regime is not None else "grey", palette)
+
+
+def status_colors(palette: QPalette | None = None) -> dict[CheckStatus, QColor]:
+    """Return the text colour of each check status in the palette's (dark or light) variant."""
+    return {status: tone(name, palette) for status, name in STATUS_TONES.items()}
+
+
 COLUMNS = ("Check", "Status", "Value", "Threshold", "Detail")
 NAME, STATUS, VALUE, THRESHOLD, DETAIL = range(len(COLUMNS))
 # Widest text each column usually prints; sizes the columns once, never on an update.
 _SAMPLE_TEXT = ("Mean Reversion", "DISABLED", "Elevated Vol", "close > EMA 200 (9,999.9)",
                 "VIX percentile over 252 bars")
 _CELL_PADDING = 12
-_STYLE = f"""
+
+
+def panel_style(palette: QPalette | None = None) -> str:
+    """Return the panel's stylesheet in the colours of a palette (the application's by default)."""
+    return f"""
 QLabel#regimeName {{ font-weight: bold; }}
-QLabel#regimeDay, QLabel#regimeSection {{ color: {GREY}; }}
+QLabel#regimeDay, QLabel#regimeSection {{ color: {muted_text(palette).name()}; }}
 QLabel#regimeSection {{ font-weight: bold; letter-spacing: 1px; }}
-QLabel#regimeInputName {{ color: #aab1bd; }}
-QLabel#regimeWarmup {{ background: {AMBER}; color: #101114; font-weight: bold; padding: 2px 8px;
-                       border-radius: 3px; }}
+QLabel#regimeInputName {{ color: {secondary_text(palette).name()}; }}
+QLabel#regimeWarmup {{ background: {fill("amber").name()}; color: {BADGE_TEXT}; font-weight: bold;
+                       padding: 2px 8px; border-radius: 3px; }}
 """
 
 
@@ -126,6 +141,7 @@ class ChecksTable(QTableWidget):
         header.setStretchLastSection(True)
         self.setMinimumWidth(header.length() + 2 * self.frameWidth())
         self._fit_height()
+        self._status_brushes = {status: QBrush(color) for status, color in status_colors().items()}
 
     def show_checks(self, checks: tuple[GateResult, ...]) -> None:
         """Show the checks, one row each, keeping the trader's selected check (by name)."""
@@ -154,7 +170,7 @@ class ChecksTable(QTableWidget):
             if item.text() != text:
                 item.setText(text)
                 item.setToolTip(text)
-        self._item(row, STATUS).setForeground(QBrush(QColor(STATUS_COLORS[check.status])))
+        self._item(row, STATUS).setForeground(self._status_brushes[check.status])
 
     def _item(self, row: int, column: int) -> QTableWidgetItem:
         item = self.item(row, column)
@@ -184,7 +200,7 @@ class RegimePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(panel_style())
         self._view: RegimeView | None = None
         self._inputs: tuple[tuple[str, str], ...] | None = None
         self._regime = _label(MISSING, "regimeName")
@@ -294,11 +310,11 @@ class RegimePanel(QWidget):
 
     def _show_heading(self, view: RegimeView) -> None:
         self._regime.setText(regime_text(view.regime))
-        color = REGIME_COLORS.get(view.regime, GREY) if view.regime is not None else GREY
-        self._regime.setStyleSheet(f"color: {color};")
+        self._regime.setStyleSheet(f"color: {regime_color(view.regime).name()};")
         self._day.setText(f"as of {view.day.isoformat()}" if view.day is not None else "")
         self._signal.setText(signal_text(view))
-        signal_style = f"color: {GREEN}; font-weight: bold;" if view.signal else f"color: {GREY};"
+        signal_style = (f"color: {tone('green').name()}; font-weight: bold;" if view.signal
+                        else f"color: {tone('grey').name()};")
         self._signal.setStyleSheet(signal_style)
         warmup = warmup_text(view.warmup_bars_remaining)
         self._warmup.setText(warmup)
@@ -316,6 +332,6 @@ class RegimePanel(QWidget):
         for row, (name, value) in enumerate(inputs):
             value_label = _label(value, "regimeInputValue")
             if value.strip().lower() == "no data":
-                value_label.setStyleSheet(f"color: {AMBER};")
+                value_label.setStyleSheet(f"color: {tone('amber').name()};")
             self._inputs_grid.addWidget(_label(name, "regimeInputName"), row, 0)
             self._inputs_grid.addWidget(value_label, row, 1)

@@ -131,7 +131,7 @@ class RiskGraphPanel(QWidget):
         self._plot.getAxis("right").setWidth(72)
         self._plot.showGrid(x=True, y=True, alpha=style.grid_alpha)
         self._plot.setMouseEnabled(x=True, y=False)
-        self._legend = self._plot.addLegend(offset=(8, 8), brush=pg.mkBrush(0, 0, 0, 110))
+        self._legend = self._plot.addLegend(offset=(8, 8), brush=pg.mkBrush(chart_color(style.legend_fill)))
         zero_pen = pg.mkPen(chart_color(style.rsi_levels), width=1)
         self._plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=zero_pen), ignoreBounds=True)
         self._at_expiry = self._plot.plot(pen=pg.mkPen(chart_color(style.payoff), width=2), name="at expiry")
@@ -234,7 +234,7 @@ class RiskGraphPanel(QWidget):
     def _line(self, x: float, text: str, color: str, position: float, dash: Qt.PenStyle) -> pg.InfiniteLine:
         pen = pg.mkPen(chart_color(color), width=1, style=dash)
         options = {"position": position, "color": chart_color(color), "anchors": [(0, 0.5), (0, 0.5)],
-                   "fill": pg.mkBrush(0, 0, 0, 140)}
+                   "fill": pg.mkBrush(chart_color(self._style.label_fill))}
         return pg.InfiniteLine(pos=x, angle=90, pen=pen, movable=False, label=text, labelOpts=options)
 
     def _show_date(self, graph: RiskGraph) -> None:

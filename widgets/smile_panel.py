@@ -93,7 +93,7 @@ class SmilePanel(QWidget):
         self._plot.showGrid(x=True, y=True, alpha=style.grid_alpha)
         self._plot.setMouseEnabled(x=True, y=False)
         self._plot.setAutoVisible(y=True)
-        self._legend = self._plot.addLegend(offset=(-8, 8), brush=pg.mkBrush(0, 0, 0, 110))
+        self._legend = self._plot.addLegend(offset=(-8, 8), brush=pg.mkBrush(chart_color(style.legend_fill)))
         self._puts = self._curve(style.iv_put, "puts")
         self._calls = self._curve(style.iv_call, "calls")
         self._spot = self._line(style.marker, 0.96, Qt.PenStyle.SolidLine)
@@ -105,7 +105,7 @@ class SmilePanel(QWidget):
 
     def _line(self, color: str, position: float, dash: Qt.PenStyle) -> pg.InfiniteLine:
         options = {"position": position, "color": chart_color(color), "anchors": [(0, 0.5), (0, 0.5)],
-                   "fill": pg.mkBrush(0, 0, 0, 140)}
+                   "fill": pg.mkBrush(chart_color(self._style.label_fill))}
         line = pg.InfiniteLine(angle=90, pen=pg.mkPen(chart_color(color), width=1, style=dash),
                                movable=False, label="", labelOpts=options)
         self._plot.addItem(line, ignoreBounds=True)

@@ -81,6 +81,7 @@ def test_a_year_at_full_speed_never_stalls_the_gui_thread_over_100_ms(qtbot: QtB
         meter.stop()
         assert session.cursor().date() == date(2015, 12, 31)
         assert len(session.journal.positions()) > 3  # trades happened along the way
+        print(f"longest GUI stall so far {meter.longest * 1000:.1f} ms")
         assert window.panel(docks.CHAIN).as_of() >= date(2015, 12, 1)  # the chain followed the replay
         await bridge.aclose()
         await controller.aclose()

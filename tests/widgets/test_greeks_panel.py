@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QFrame, QLabel
 from pytestqt.qtbot import QtBot
 
 from engine.model.desk import GreekFigures, LimitGauge
+from terminal.theme import load_theme
 from tests.widgets.desk_samples import greeks_view
+from widgets.colors import card_background, contrast, is_light
 from widgets.greeks_panel import GreeksPanel
 
 
@@ -94,3 +99,40 @@ def test_an_unchanged_view_is_not_shown_again(panel: GreeksPanel) -> None:
     assert label.text() == "untouched"
     panel.set_greeks(greeks_view(delta=11.0))
     assert label.text() == "-80.00"
+
+
+@pytest.fixture(params=["dark", "light"])
+def themed_panel(request: pytest.FixtureRequest, qapp: QApplication, qtbot: QtBot) -> Iterator[GreeksPanel]:
+    """Return a panel built under a theme's palette (the application's palette restored after)."""
+    before = QPalette(qapp.palette())
+    qapp.setPalette(load_theme(request.param).palette())
+    widget = GreeksPanel()
+    qtbot.addWidget(widget)
+    widget.resize(700, 420)
+    widget.show()
+    widget.set_greeks(greeks_view(delta=2200.0))  # 88 % of the delta limit: the warning colour shows
+    QApplication.processEvents()
+    yield widget
+    qapp.setPalette(before)
+
+
+def strongest_contrast(image: QImage, area: QRect, background: QColor) -> float:
+    """Return the highest contrast of a pixel in `area` against `background`."""
+    return max(contrast(image.pixelColor(x, y), background)
+               for x in range(area.left(), area.right() + 1, 2) for y in range(area.top(), area.bottom() + 1))
+
+
+def test_card_figures_stand_out_from_the_card_on_both_themes(themed_panel: GreeksPanel) -> None:
+    card = next(c for c in themed_panel.findChildren(QFrame, "greekCard") if c.figure.key == "delta")
+    image = card.grab().toImage()
+    background = image.pixelColor(card.width() - 8, card.title.geometry().center().y())  # right of the title
+    assert contrast(background, card_background()) < 1.05  # the card has the palette's card fill
+    for label in (card.title, card.value, card.unit, card.limit):
+        # 4.5:1 in colour; antialiased glyphs of small text reach a little less in pixels.
+        assert strongest_contrast(image, label.geometry(), background) >= 4.2, label.objectName()
+
+
+def test_light_cards_are_light(themed_panel: GreeksPanel) -> None:
+    card = themed_panel.findChildren(QFrame, "greekCard")[0]
+    background = card.grab().toImage().pixelColor(card.width() - 8, card.title.geometry().center().y())
+    assert (background.lightnessF() > 0.9) == is_light()

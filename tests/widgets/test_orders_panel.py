@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from engine.model import OrderIntent, OrderStatus
 from engine.model.desk import OrderView
 from tests.widgets.desk_samples import at, order, order_view
-from widgets.orders_panel import COLUMNS, STATUS_COLORS, OrdersPanel
+from widgets.orders_panel import COLUMNS, OrdersPanel, status_colors
 
 CLOSE_ID = "X-P-SPX-2015-01-15-2015-01-20"
 W = TypeVar("W", bound=QWidget)
@@ -86,7 +86,7 @@ def test_shows_every_figure_newest_first(panel: OrdersPanel) -> None:
     model = panel.table.model()
     status = model.data(model.index(1, column("Status")), Qt.ItemDataRole.ForegroundRole)
     assert isinstance(status, QBrush)
-    assert status.color() == STATUS_COLORS[OrderStatus.FILLED]
+    assert status.color() == status_colors()[OrderStatus.FILLED]
     assert widget(panel, QLabel, "ordersSummary").text() == "2 orders, 1 working"
 
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.model.desk import PositionView
 from tests.widgets.desk_samples import position, position_view, put_spread
-from widgets.positions_panel import COLUMNS, EXIT_SIGNAL_COLOR, LOSS_COLOR, PROFIT_COLOR, PositionsPanel
+from widgets.positions_panel import COLUMNS, EXIT_SIGNAL_COLOR, PositionsPanel, loss_color, profit_color
 
 SIGNAL = "PROFIT TARGET reached: mark 3.20 <= target 3.30"
 
@@ -94,9 +94,9 @@ def test_profit_is_green_and_loss_red(panel: PositionsPanel) -> None:
     profit = cell(panel, 0, "P&L $", Qt.ItemDataRole.ForegroundRole)
     loss = cell(panel, 1, "P&L % max", Qt.ItemDataRole.ForegroundRole)
     assert isinstance(profit, QBrush)
-    assert profit.color() == PROFIT_COLOR
+    assert profit.color() == profit_color()
     assert isinstance(loss, QBrush)
-    assert loss.color() == LOSS_COLOR
+    assert loss.color() == loss_color()
 
 
 def test_close_and_roll_emit_the_selected_position(qtbot: QtBot, panel: PositionsPanel) -> None:

@@ -11,7 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from engine.model import Regime
 from tests.widgets.desk_samples import gates, regime_view
-from widgets.regime_panel import AMBER, GREEN, GREY, ORANGE, RED, STATUS, VALUE, RegimePanel
+from widgets.colors import Tone, tone
+from widgets.regime_panel import STATUS, VALUE, RegimePanel
 
 
 @pytest.fixture
@@ -48,9 +49,9 @@ def test_gates_table_has_ten_rows_with_their_statuses_and_values(panel: RegimePa
     assert [row[VALUE] for row in rows] == ["Elevated Vol", "34.20", "0.91", "2,021.30", "2 bars ago",
                                             "1,992.67", "41.30", "—", "0", "—"]
     assert rows[1] == ("IV Rank", "PASS", "34.20", ">= 30", "VIX percentile over 252 bars")
-    assert status_color(panel, 0) == GREEN
-    assert status_color(panel, 7) == GREY
-    assert status_color(panel, 9) == AMBER
+    assert status_color(panel, 0) == tone("green").name()
+    assert status_color(panel, 7) == tone("grey").name()
+    assert status_color(panel, 9) == tone("amber").name()
 
 
 def test_diagnosis_checks_show_in_their_own_table(panel: RegimePanel) -> None:
@@ -66,7 +67,7 @@ def test_a_failing_gate_shows_fail_in_red_and_no_signal_with_the_reason(panel: R
     panel.set_regime(replace(regime_view(), gates=gates(passing=False), signal=False,
                              reason="IV Rank 34.2 < 40"))
     assert panel.gates_table.row_texts(1)[STATUS] == "FAIL"
-    assert status_color(panel, 1) == RED
+    assert status_color(panel, 1) == tone("red").name()
     assert panel.signal_text() == "no signal: IV Rank 34.2 < 40"
     assert panel.gates_table.selected_name() == "Term Structure"  # the trader's selection stays
 
@@ -78,10 +79,11 @@ def test_warm_up_shows_the_bars_remaining(panel: RegimePanel) -> None:
     assert panel.warmup_text() == ""
 
 
-@pytest.mark.parametrize(("regime", "color"), [(Regime.BULLISH_CALM, GREEN), (Regime.ELEVATED_VOL, AMBER),
-                                               (Regime.HIGH_VOL, ORANGE), (Regime.CRISIS, RED),
-                                               (Regime.BEAR_TREND, RED), (None, GREY)])
-def test_regime_is_coloured_by_its_danger(panel: RegimePanel, regime: Regime | None, color: str) -> None:
+@pytest.mark.parametrize(("regime", "tone_name"), [
+    (Regime.BULLISH_CALM, "green"), (Regime.ELEVATED_VOL, "amber"), (Regime.HIGH_VOL, "orange"),
+    (Regime.CRISIS, "red"), (Regime.BEAR_TREND, "red"), (None, "grey")])
+def test_regime_is_coloured_by_its_danger(panel: RegimePanel, regime: Regime | None, tone_name: Tone) -> None:
+    color = tone(tone_name).name()
     panel.set_regime(replace(regime_view(), regime=regime))
     assert panel.regime_text() == (regime.value if regime is not None else "—")
     label = panel.findChild(QLabel, "regimeName")

@@ -6,12 +6,17 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDateEdit, QDateTimeEdit, QLabel
 from pytestqt.qtbot import QtBot
 
+from terminal.theme import css_color, load_theme
 from tests.widgets.desk_samples import risk_graph
+from widgets.chart_panel import chart_color
+from widgets.colors import contrast, mix
 from widgets.risk_graph_panel import PLACEHOLDER, RiskGraphPanel
 
 
@@ -127,3 +132,25 @@ def test_none_shows_the_placeholder(panel: RiskGraphPanel) -> None:
     assert panel.graph is None
     texts = [label.text() for label in panel.findChildren(QLabel, "panelPlaceholder")]
     assert texts == [PLACEHOLDER] == ["Select a candidate or a position to see its risk graph"]
+
+
+def over(top: QColor, bottom: QColor) -> QColor:
+    """Return a translucent colour painted over an opaque one."""
+    return mix(bottom, QColor(top.red(), top.green(), top.blue()), top.alphaF())
+
+
+@pytest.mark.parametrize("name", ["dark", "light"])
+def test_mark_labels_and_legend_sit_on_the_theme_fill(qtbot: QtBot, name: str) -> None:
+    theme = load_theme(name)
+    widget = RiskGraphPanel(theme.chart)
+    qtbot.addWidget(widget)
+    widget.set_graph(risk_graph())
+    plot = widget.findChild(pg.GraphicsLayoutWidget, "riskGraphics").ci.getItem(0, 0)
+    assert plot.legend.brush().color() == chart_color(theme.chart.legend_fill)
+    lines = [item for item in plot.items if isinstance(item, pg.InfiniteLine)]
+    labels = [line.label for line in lines if hasattr(line, "label")]  # the zero line has none
+    assert sorted(label.format for label in labels) == sorted(widget.mark_labels())
+    box = over(chart_color(theme.chart.label_fill), css_color(theme.chart_background))
+    for label in labels:  # spot, short strike and breakeven: their text legible on their box
+        assert label.fill.color() == chart_color(theme.chart.label_fill)
+        assert contrast(label.color, box) >= 4.5, label.format

@@ -6,12 +6,17 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from engine.model import ChainSlice, DataSource
+from terminal.theme import css_color, load_theme
 from tests.widgets.qt_support import sample_slice
+from widgets.chart_panel import chart_color
+from widgets.colors import contrast, mix
 from widgets.smile_panel import PLACEHOLDER, SmilePanel
 
 
@@ -70,3 +75,21 @@ def test_none_shows_the_placeholder(panel: SmilePanel) -> None:
     panel.set_slice(None)
     assert panel.is_placeholder_shown()
     assert [label.text() for label in panel.findChildren(QLabel, "panelPlaceholder")] == [PLACEHOLDER]
+
+
+@pytest.mark.parametrize("name", ["dark", "light"])
+def test_spot_and_forward_labels_and_legend_sit_on_the_theme_fill(qtbot: QtBot, name: str) -> None:
+    theme = load_theme(name)
+    widget = SmilePanel(theme.chart)
+    qtbot.addWidget(widget)
+    widget.set_slice(sample_slice())
+    plot = widget.findChild(pg.GraphicsLayoutWidget, "smileGraphics").ci.getItem(0, 0)
+    assert plot.legend.brush().color() == chart_color(theme.chart.legend_fill)
+    fill = chart_color(theme.chart.label_fill)
+    opaque = QColor(fill.red(), fill.green(), fill.blue())
+    box = mix(css_color(theme.chart_background), opaque, fill.alphaF())
+    labels = [item.label for item in plot.items if isinstance(item, pg.InfiniteLine)]
+    assert sorted(label.format for label in labels) == ["fwd 897.42", "spot 899.22"]
+    for label in labels:
+        assert label.fill.color() == fill
+        assert contrast(label.color, box) >= 4.5, label.format
