@@ -15,7 +15,8 @@ from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from engine.model.desk import EquityCurve
-from widgets.chart_panel import DAY, ChartStyle, SessionDateAxis, ValueAxis, chart_color, format_money
+from widgets.chart_axes import DAY, SessionDateAxis, ValueAxis, format_money
+from widgets.chart_panel import ChartStyle, chart_color
 
 _AXIS_WIDTH = 84  # fits "$1,234,000" on the right of both panes, which keeps their dates aligned
 CurveKey = tuple[int, float, float, float]

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model.desk import RiskGraph
-from widgets.chart_panel import ChartStyle, ValueAxis, chart_color, format_money
+from widgets.chart_axes import ValueAxis, format_money
+from widgets.chart_panel import ChartStyle, chart_color
 
 PLACEHOLDER = "Select a candidate or a position to see its risk graph"
 _DATE_FORMAT = "yyyy-MM-dd"

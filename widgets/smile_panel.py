@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from engine.model import ChainSlice, DataSource
-from widgets.chart_panel import ChartStyle, ValueAxis, chart_color
+from widgets.chart_axes import ValueAxis
+from widgets.chart_panel import ChartStyle, chart_color
 
 STRIKE_WINDOW = 0.25  # strikes shown: within this fraction of spot
 PLACEHOLDER = "waiting for the chain…"

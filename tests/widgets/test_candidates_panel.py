@@ -12,13 +12,13 @@ from pytestqt.qtbot import QtBot
 from engine.model import CandidateStatus, CheckStatus
 from engine.model.desk import CandidateEdit, CandidateView
 from tests.widgets import desk_samples
+from widgets.candidate_details import gate_colors
 from widgets.candidates_panel import (
     COLUMNS,
     PLACEHOLDER_TEXT,
     STATUS_COLUMN,
     CandidatesPanel,
     CandidateTableModel,
-    gate_colors,
 )
 
 SAMPLE_ID = "C-SPX-2015-01-15"

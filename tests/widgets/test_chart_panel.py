@@ -11,17 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from engine.model.desk import TradeMark
-from widgets.chart_panel import (
-    DAY,
-    ChartPanel,
-    ChartSeries,
-    SessionDateAxis,
-    TickStep,
-    date_label,
-    date_ticks,
-    ohlc_segments,
-    session_time,
-)
+from widgets.chart_axes import DAY, SessionDateAxis, TickStep, date_label, date_ticks, session_time
+from widgets.chart_panel import ChartPanel, ChartSeries, ohlc_segments
 
 
 def make_series(as_of: date = date(2008, 10, 10), bars: int = 250, indicators: bool = True) -> ChartSeries:

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.model.desk import EquityCurve
 from tests.widgets.desk_samples import equity_curve
-from widgets.chart_panel import format_money
+from widgets.chart_axes import format_money
 from widgets.equity_panel import EquityPanel
 
 
