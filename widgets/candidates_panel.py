@@ -7,20 +7,16 @@ The terminal answers by showing the order ticket, then by handing back updated c
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPalette, QResizeEvent
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QBrush, QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -44,26 +40,16 @@ from widgets.candidate_details import (
     status_colors,
     structure_text,
 )
+from widgets.row_table import ROW_ID_ROLE, Column, RowTableModel, row_table_view
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 PLACEHOLDER_TEXT = "No candidates yet: the strategy proposes at the close"
-ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the candidate id of a row
+ID_ROLE = ROW_ID_ROLE  # the candidate id of a row
 LIMIT_STEP = 0.05
 _CELL_PADDING = 14
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateColumn:
-    """One column of the candidates table: its title, widest text, tooltip and cell text."""
-
-    header: str
-    sample: str
-    tooltip: str
-    text: Callable[[CandidateView], str]
-    numeric: bool = True
+CandidateColumn = Column[CandidateView]
 
 
 def _proposed_text(view: CandidateView) -> str:
@@ -78,28 +64,28 @@ def _credit_text(view: CandidateView) -> str:
 
 
 COLUMNS: tuple[CandidateColumn, ...] = (
-    CandidateColumn("Proposed", "2015-01-15 16:00", "signal day and time proposed", _proposed_text, False),
-    CandidateColumn("Status", "rejected", "new, approved, sent, filled, rejected, expired, vetoed",
-                    lambda v: v.candidate.status.value, False),
-    CandidateColumn("Structure", "Put Credit Spread 1850/1800 2015-03-20", "structure, strikes, expiry",
-                    lambda v: structure_text(v.candidate.structure), False),
-    CandidateColumn("Credit", "99.99 / 99.99", "credit per unit in points: mid / natural", _credit_text),
-    CandidateColumn("Max loss", "$99,999.99", "maximum loss in dollars for the size, at the mid credit",
-                    lambda v: money(v.max_loss_dollars)),
-    CandidateColumn("RoR", "100.0 %", "return on risk: credit / max loss",
-                    lambda v: percent(v.return_on_risk)),
-    CandidateColumn("POP", "100.0 %", "probability of profit",
-                    lambda v: percent(v.candidate.structure.probability_of_profit)),
-    CandidateColumn("Delta", "-0.000", "net delta of the structure per unit",
-                    lambda v: points(v.candidate.structure.delta, 3)),
-    CandidateColumn("Size", "999", "contracts", lambda v: f"{v.candidate.contracts}"),
-    CandidateColumn("Conviction", "x1.50", "conviction multiplier of the size",
-                    lambda v: f"x{v.candidate.conviction:.2f}"),
+    CandidateColumn("Proposed", _proposed_text, "2015-01-15 16:00", "signal day and time proposed", True),
+    CandidateColumn("Status", lambda v: v.candidate.status.value, "rejected",
+                    "new, approved, sent, filled, rejected, expired, vetoed", True),
+    CandidateColumn("Structure", lambda v: structure_text(v.candidate.structure),
+                    "Put Credit Spread 1850/1800 2015-03-20", "structure, strikes, expiry", True),
+    CandidateColumn("Credit", _credit_text, "99.99 / 99.99", "credit per unit in points: mid / natural"),
+    CandidateColumn("Max loss", lambda v: money(v.max_loss_dollars), "$99,999.99",
+                    "maximum loss in dollars for the size, at the mid credit"),
+    CandidateColumn("RoR", lambda v: percent(v.return_on_risk), "100.0 %",
+                    "return on risk: credit / max loss"),
+    CandidateColumn("POP", lambda v: percent(v.candidate.structure.probability_of_profit), "100.0 %",
+                    "probability of profit"),
+    CandidateColumn("Delta", lambda v: points(v.candidate.structure.delta, 3), "-0.000",
+                    "net delta of the structure per unit"),
+    CandidateColumn("Size", lambda v: f"{v.candidate.contracts}", "999", "contracts"),
+    CandidateColumn("Conviction", lambda v: f"x{v.candidate.conviction:.2f}", "x1.50",
+                    "conviction multiplier of the size"),
 )
 STATUS_COLUMN = 1
 
 
-class CandidateTableModel(QAbstractTableModel):
+class CandidateTableModel(RowTableModel[CandidateView]):
     """Read-only table of candidates, newest first; status coloured, its detail in the tooltip.
 
     ``set_candidates`` only emits ``dataChanged`` while the same candidates are shown in the same
@@ -107,8 +93,7 @@ class CandidateTableModel(QAbstractTableModel):
     """
 
     def __init__(self, palette: QPalette | None = None) -> None:
-        super().__init__()
-        self._views: tuple[CandidateView, ...] = ()
+        super().__init__(COLUMNS, lambda view: view.candidate_id)
         colors = status_colors(palette or QApplication.palette())
         self._status_brushes = {status: QBrush(color) for status, color in colors.items()}
         self._bold = QFont()
@@ -116,70 +101,28 @@ class CandidateTableModel(QAbstractTableModel):
 
     def set_candidates(self, rows: tuple[CandidateView, ...]) -> None:
         """Show candidates given oldest first (shown newest first)."""
-        views = tuple(reversed(rows))
-        if [v.candidate_id for v in views] == [v.candidate_id for v in self._views]:
-            self._views = views
-            if views:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(views) - 1, len(COLUMNS) - 1))
-            return
-        self.beginResetModel()
-        self._views = views
-        self.endResetModel()
+        self.set_rows(tuple(reversed(rows)))
 
     @property
     def views(self) -> tuple[CandidateView, ...]:
         """Return the candidates in the order shown (newest first)."""
-        return self._views
+        return self.rows
 
     def view_at(self, row: int) -> CandidateView:
         """Return the candidate shown on a row."""
-        return self._views[row]
+        return self.row_at(row)
 
-    def row_of(self, candidate_id: str) -> int | None:
-        """Return the row showing a candidate, or None when it is not shown."""
-        return next((row for row, v in enumerate(self._views) if v.candidate_id == candidate_id), None)
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of candidates."""
-        return 0 if parent is not None and parent.isValid() else len(self._views)
-
-    def columnCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of columns."""
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return column titles and tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tooltip
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return a cell's text, alignment, status colour, tooltip or candidate id."""
-        if not index.isValid() or not 0 <= index.row() < len(self._views):
-            return None
-        view, column = self._views[index.row()], index.column()
-        status = view.candidate.status
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[column].text(view)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            right = COLUMNS[column].numeric
-            return int((Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft)
-                       | Qt.AlignmentFlag.AlignVCenter)
-        if role == ID_ROLE:
-            return view.candidate_id
+    def cell_data(self, row: CandidateView, column: int, role: int) -> object:
+        """Return the status cell's colour, bold font (new candidates) and tooltip (the detail)."""
         if column != STATUS_COLUMN:
             return None
+        status = row.candidate.status
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._status_brushes[status]
         if role == Qt.ItemDataRole.FontRole and status is CandidateStatus.NEW:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
-            return view.candidate.detail or status.value
+            return row.candidate.detail or status.value
         return None
 
 
@@ -223,23 +166,7 @@ class CandidatesPanel(QWidget):
     # --- construction ------------------------------------------------------------------------
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("candidatesTable")
-        table.setModel(self._model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        table.verticalHeader().hide()
-        metrics = QFontMetrics(table.font())
-        table.verticalHeader().setDefaultSectionSize(metrics.height() + 6)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        for section, column in enumerate(COLUMNS):
-            width = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.header))
-            header.resizeSection(section, width + _CELL_PADDING)
+        table = row_table_view(self._model, "candidatesTable", _CELL_PADDING, stretch_last=False)
         table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         return table
 

@@ -9,20 +9,12 @@ Prices follow engine.model's convention: net per unit, + credit / - debit; they 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,10 +34,20 @@ from PySide6.QtWidgets import (
 from engine.model import ComboLeg, Fill, OrderStatus
 from engine.model.desk import OrderView
 from widgets.colors import muted_text, secondary_text, tone
+from widgets.row_table import (
+    ROW_ID_ROLE,
+    Column,
+    RowTableModel,
+    prepare_table,
+    row_table_view,
+    select_row_id,
+    selected_row,
+    selected_row_id,
+)
 
 MISSING = "—"
 NEW_YORK = ZoneInfo("America/New_York")
-ORDER_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the order id of a row, on every cell
+ORDER_ID_ROLE = ROW_ID_ROLE  # the order id of a row, on every cell
 LIMIT_RANGE = (-500.0, 500.0)
 LIMIT_STEP = 0.05
 _CELL_PADDING = 12
@@ -58,9 +60,6 @@ def status_colors(palette: QPalette | None = None) -> dict[OrderStatus, QColor]:
     return {OrderStatus.CREATED: secondary_text(palette), OrderStatus.WORKING: tone("blue", palette),
             OrderStatus.FILLED: tone("green", palette), OrderStatus.CANCELLED: muted,
             OrderStatus.EXPIRED: muted, OrderStatus.REJECTED: tone("red", palette)}
-
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 # --- how figures print ---------------------------------------------------------------------------
@@ -119,38 +118,30 @@ def _commissions_text(row: OrderView) -> str:
 # --- the table -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OrderColumn:
-    """One column of the orders table: its title, how a row prints in it, its widest text."""
-
-    header: str
-    text: Callable[[OrderView], str]
-    sample: str  # the widest text it usually prints; sizes the column once
-    tooltip: str
-    left: bool = True
-
+OrderColumn = Column[OrderView]
 
 COLUMNS: tuple[OrderColumn, ...] = (
     OrderColumn("Order id", lambda r: r.order_id, "O-C-SPX-2015-01-15",
-                "our order id (the broker's reference)"),
-    OrderColumn("Intent", lambda r: r.order.intent.value, "close", "open, close or roll"),
+                "our order id (the broker's reference)", True),
+    OrderColumn("Intent", lambda r: r.order.intent.value, "close", "open, close or roll", True),
     OrderColumn("Created (ET)", lambda r: eastern(r.order.created_at), "2015-01-16 10:30",
-                "when the order was created, New York time"),
+                "when the order was created, New York time", True),
     OrderColumn("Legs", lambda r: legs_text(r.order.legs), "-1 P1850 +1 P1800 Mar20",
-                "signed ratio per unit, right and strike of each leg, expiry"),
-    OrderColumn("Size", lambda r: str(r.order.contracts), "999", "contracts", False),
+                "signed ratio per unit, right and strike of each leg, expiry", True),
+    OrderColumn("Size", lambda r: str(r.order.contracts), "999", "contracts"),
     OrderColumn("Limit", lambda r: net_price(r.order.limit_price), "999.99 db",
-                "limit: the worst net price per unit accepted (cr credit, db debit)", False),
-    OrderColumn("Status", lambda r: r.status.value, "cancelled", "where the order stands"),
+                "limit: the worst net price per unit accepted (cr credit, db debit)"),
+    OrderColumn("Status", lambda r: r.status.value, "cancelled", "where the order stands", True),
     OrderColumn("Filled at", lambda r: net_price(average_fill_price(r.fills)), "999.99 db",
-                "net price per unit of its fills (contract-weighted)", False),
-    OrderColumn("Comm. $", _commissions_text, "$9,999.99", "commissions and fees of its fills", False),
-    OrderColumn("Reason", lambda r: r.reason, "entry: approved by the trader", "why it was sent"),
+                "net price per unit of its fills (contract-weighted)"),
+    OrderColumn("Comm. $", _commissions_text, "$9,999.99", "commissions and fees of its fills"),
+    OrderColumn("Reason", lambda r: r.reason, "entry: approved by the trader", "why it was sent", True),
 )
 STATUS_COLUMN = 6
+LONG_TEXT_COLUMNS = (0, 3, 9)  # order id, legs, reason: elided in the cell
 
 
-class OrdersTableModel(QAbstractTableModel):
+class OrdersTableModel(RowTableModel[OrderView]):
     """Read-only table of OrderView rows in the order given (the panel puts the newest first).
 
     ``set_rows`` resets the rows only when the orders (ids, in order) change; otherwise it emits
@@ -158,25 +149,9 @@ class OrdersTableModel(QAbstractTableModel):
     """
 
     def __init__(self, palette: QPalette | None = None) -> None:
-        super().__init__()
-        self._rows: tuple[OrderView, ...] = ()
+        super().__init__(COLUMNS, lambda row: row.order_id)
         self._status_colors = status_colors(palette)
         self._status_brushes = {status: QBrush(color) for status, color in self._status_colors.items()}
-
-    @property
-    def rows(self) -> tuple[OrderView, ...]:
-        """Return the rows shown."""
-        return self._rows
-
-    def set_rows(self, rows: tuple[OrderView, ...]) -> None:
-        """Show other rows: a reset when the orders differ, else a repaint of the cells."""
-        if rows and [r.order_id for r in rows] == [r.order_id for r in self._rows]:
-            self._rows = rows
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
 
     def status_color(self, status: OrderStatus) -> QColor | None:
         """Return the text colour of an order status."""
@@ -184,47 +159,14 @@ class OrdersTableModel(QAbstractTableModel):
 
     def order_at(self, row: int) -> OrderView:
         """Return the order shown on a row."""
-        return self._rows[row]
+        return self.row_at(row)
 
-    def row_of(self, order_id: str) -> int | None:
-        """Return the row of an order, or None when it is not shown."""
-        return next((i for i, r in enumerate(self._rows) if r.order_id == order_id), None)
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of orders shown."""
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of columns."""
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tooltip
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return a cell's text, alignment, status colour, tooltip or order id."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[column].text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignLeft if COLUMNS[column].left else Qt.AlignmentFlag.AlignRight
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+    def cell_data(self, row: OrderView, column: int, role: int) -> object:
+        """Return the status cell's colour, or the whole of a long text as its tooltip."""
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS_COLUMN:
             return self._status_brushes.get(row.status)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 3, 9):
+        if role == Qt.ItemDataRole.ToolTipRole and column in LONG_TEXT_COLUMNS:
             return COLUMNS[column].text(row)  # long texts: the whole of them
-        if role == ORDER_ID_ROLE:
-            return row.order_id
         return None
 
 
@@ -239,21 +181,10 @@ FILL_SAMPLES = ("O-C-SPX-2015-01-15-F1", "2015-01-16 10:30:00", "999", "999.99 d
 
 def _prepare_table(table: QTableView, name: str, columns: Iterable[tuple[str, str]]) -> None:
     """Make a table read-only and compact, its columns sized once from (title, widest text)."""
-    table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
+    prepare_table(table, name, columns, _CELL_PADDING)
     # Closing orders' ids are long ("X-P-SPX-2015-01-15-2015-02-20"): keep both ends in view
     # (the whole id is in the tooltip).
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-    table.verticalHeader().hide()
-    metrics = QFontMetrics(table.font())
-    table.verticalHeader().setDefaultSectionSize(metrics.height() + 6)
-    header = table.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setHighlightSections(False)
-    for section, (title, sample) in enumerate(columns):
-        width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
-        header.resizeSection(section, width + _CELL_PADDING)
 
 
 def _detail_table(name: str, headers: tuple[str, ...], samples: tuple[str, ...]) -> QTableWidget:
@@ -321,11 +252,8 @@ class OrdersPanel(QWidget):
     # --- construction ------------------------------------------------------------------------
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self._model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        _prepare_table(table, "ordersTable", ((column.header, column.sample) for column in COLUMNS))
+        table = row_table_view(self._model, "ordersTable", _CELL_PADDING)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long ids: both ends in view
         return table
 
     def _make_header(self) -> None:
@@ -421,19 +349,11 @@ class OrdersPanel(QWidget):
 
     def select_order(self, order_id: str) -> None:
         """Select an order by id; clear the selection when it is not shown."""
-        row = self._model.row_of(order_id)
-        selection = self._table.selectionModel()
-        if row is None:
-            selection.clearSelection()
-            return
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        selection.setCurrentIndex(self._model.index(row, 0), flags)
-        self._table.scrollTo(self._model.index(row, 0))
+        select_row_id(self._table, self._model, order_id)
 
     def selected_order_id(self) -> str | None:
         """Return the id of the selected order, or None."""
-        selected = self._table.selectionModel().selectedRows()
-        return self._model.order_at(selected[0].row()).order_id if selected else None
+        return selected_row_id(self._table, self._model)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -452,9 +372,7 @@ class OrdersPanel(QWidget):
         self._on_selection_changed()
 
     def _selected(self) -> OrderView | None:
-        order_id = self.selected_order_id()
-        row = self._model.row_of(order_id) if order_id else None
-        return self._model.order_at(row) if row is not None else None
+        return selected_row(self._table, self._model)
 
     def _on_selection_changed(self) -> None:
         order = self._selected()

@@ -8,23 +8,12 @@ through its signals; it never acts on a position itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStackedLayout,
@@ -36,9 +25,18 @@ from PySide6.QtWidgets import (
 from engine.model import Structure, StructureKind
 from engine.model.desk import PositionView
 from widgets.colors import tone
+from widgets.row_table import (
+    ROW_ID_ROLE,
+    Column,
+    RowTableModel,
+    row_table_view,
+    select_row_id,
+    selected_row,
+    selected_row_id,
+)
 
 MISSING = "—"
-POSITION_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the position id of a row, on every cell
+POSITION_ID_ROLE = ROW_ID_ROLE  # the position id of a row, on every cell
 EXIT_SIGNAL_COLOR = QColor(240, 160, 32, 64)  # amber, translucent: the text stays legible
 _CELL_PADDING = 12
 
@@ -52,8 +50,6 @@ def loss_color(palette: QPalette | None = None) -> QColor:
     """Return the text colour of a loss (red, the palette's dark or light variant)."""
     return tone("red", palette)
 
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 _SHORT_NAMES = {
     StructureKind.PUT_CREDIT_SPREAD: "PCS",
@@ -123,16 +119,7 @@ def _exits_text(row: PositionView) -> str:
 # --- the table -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PositionColumn:
-    """One column of the positions table: its title, how a row prints in it, its widest text."""
-
-    header: str
-    text: Callable[[PositionView], str]
-    sample: str  # the widest text it usually prints; sizes the column once
-    tooltip: str
-    left: bool = False  # text columns align left, figures right
-
+PositionColumn = Column[PositionView]
 
 COLUMNS: tuple[PositionColumn, ...] = (
     PositionColumn("Position", lambda r: r.position_id, "P-SPX-2015-01-15", "position id", True),
@@ -167,7 +154,7 @@ STRUCTURE_COLUMN = 1
 EXITS_COLUMN = 15
 
 
-class PositionsTableModel(QAbstractTableModel):
+class PositionsTableModel(RowTableModel[PositionView]):
     """Read-only table of PositionView rows, one position per row.
 
     ``set_rows`` resets the rows only when the positions (ids, in order) change; otherwise it
@@ -175,72 +162,22 @@ class PositionsTableModel(QAbstractTableModel):
     """
 
     def __init__(self, palette: QPalette | None = None) -> None:
-        super().__init__()
-        self._rows: tuple[PositionView, ...] = ()
+        super().__init__(COLUMNS, lambda row: row.position_id)
         self._signal_brush = QBrush(EXIT_SIGNAL_COLOR)
         self._pnl_brushes = (QBrush(profit_color(palette)), QBrush(loss_color(palette)))
 
-    @property
-    def rows(self) -> tuple[PositionView, ...]:
-        """Return the rows shown."""
-        return self._rows
-
-    def set_rows(self, rows: tuple[PositionView, ...]) -> None:
-        """Show other rows: a reset when the positions differ, else a repaint of the cells."""
-        same = [r.position_id for r in rows] == [r.position_id for r in self._rows]
-        if same and rows:
-            self._rows = rows
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
     def position_at(self, row: int) -> PositionView:
         """Return the position shown on a row."""
-        return self._rows[row]
+        return self.row_at(row)
 
-    def row_of(self, position_id: str) -> int | None:
-        """Return the row of a position, or None when it is not shown."""
-        return next((i for i, r in enumerate(self._rows) if r.position_id == position_id), None)
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of positions."""
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex | None = None) -> int:
-        """Return the number of columns."""
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tooltip
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """Return a cell's text, alignment, colours, tooltip or position id."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[column].text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignLeft if COLUMNS[column].left else Qt.AlignmentFlag.AlignRight
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+    def cell_data(self, row: PositionView, column: int, role: int) -> object:
+        """Return a cell's P&L colour, exit-signal background or tooltip."""
         if role == Qt.ItemDataRole.ForegroundRole and column in PNL_COLUMNS:
             return self._pnl_brush(row.pnl_dollars)
         if role == Qt.ItemDataRole.BackgroundRole and row.exit_signal:
             return self._signal_brush
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
-        if role == POSITION_ID_ROLE:
-            return row.position_id
         return None
 
     def _pnl_brush(self, pnl: float) -> QBrush | None:
@@ -319,24 +256,7 @@ class PositionsPanel(QWidget):
     # --- construction ------------------------------------------------------------------------
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("positionsTable")
-        table.setModel(self._model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        table.verticalHeader().hide()
-        metrics = QFontMetrics(table.font())
-        table.verticalHeader().setDefaultSectionSize(metrics.height() + 6)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for section, column in enumerate(COLUMNS):
-            width = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.header))
-            header.resizeSection(section, width + _CELL_PADDING)
-        return table
+        return row_table_view(self._model, "positionsTable", _CELL_PADDING)
 
     def _make_labels(self) -> None:
         self._totals = QLabel()
@@ -414,19 +334,11 @@ class PositionsPanel(QWidget):
 
     def select_position(self, position_id: str) -> None:
         """Select a position by id; clear the selection when it is not shown."""
-        row = self._model.row_of(position_id)
-        selection = self._table.selectionModel()
-        if row is None:
-            selection.clearSelection()
-            return
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        selection.setCurrentIndex(self._model.index(row, 0), flags)
-        self._table.scrollTo(self._model.index(row, 0))
+        select_row_id(self._table, self._model, position_id)
 
     def selected_position_id(self) -> str | None:
         """Return the id of the selected position, or None."""
-        selected = self._table.selectionModel().selectedRows()
-        return self._model.position_at(selected[0].row()).position_id if selected else None
+        return selected_row_id(self._table, self._model)
 
     def is_badge_visible(self) -> bool:
         """Return whether the MODELLED badge shows."""
@@ -454,9 +366,7 @@ class PositionsPanel(QWidget):
         self._on_selection_changed()
 
     def _selected_row(self) -> PositionView | None:
-        position_id = self.selected_position_id()
-        row = self._model.row_of(position_id) if position_id else None
-        return self._model.position_at(row) if row is not None else None
+        return selected_row(self._table, self._model)
 
     def _on_selection_changed(self) -> None:
         selected = self._selected_row()
