@@ -218,7 +218,8 @@ class CandidateDetails(QWidget):
 
     def gate_names(self) -> list[str]:
         """Return the gate names the report shows, top to bottom."""
-        return [self._gates.item(row, 0).text() for row in range(self._gates.rowCount())]
+        items = (self._gates.item(row, 0) for row in range(self._gates.rowCount()))
+        return [item.text() for item in items if item is not None]
 
     def figure(self, name: str) -> str:
         """Return the text shown for a figure ("Credit", "Max loss", ... as captioned)."""
