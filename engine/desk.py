@@ -293,8 +293,9 @@ class Desk:
         step = 5.0
         centre = round(spot_slice.spot / step) * step
         strikes = tuple(float(centre + step * k) for k in range(-60, 21))
+        long = next(leg for leg in structure.legs if leg.quantity > 0 and leg.right is short.right)
         return RollOptions(position_id, structure.expiry, short.strike, structure.width, later,
-                           default.expiry, strikes)
+                           default.expiry, strikes, long.strike - short.strike)
 
     def _roll_target(self, request: RollRequest) -> tuple[PositionRecord, Expiration, Structure]:
         record = self._open_position(request.position_id)

@@ -147,6 +147,7 @@ async def start_desk(window: MainWindow, controller: TerminalController,
     connection = ConnectionView("paper", "paper", True, "embedded paper broker (modelled fills)")
     bridge = DeskBridge(window, session, plan.first, plan.last, DATASET, connection)
     bridge.sig_replay_day_changed.connect(controller.request_date)
+    bridge.sig_expiry_wanted.connect(controller.request_expiry)
     window.set_browsing(False)
     bridge.refresh()
     bridge.flush()

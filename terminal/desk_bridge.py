@@ -24,12 +24,13 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+from engine import calendar
 from engine.clock import MARKET_TZ
 from engine.desk import Desk
 from engine.desk_view import ViewContext, build_desk_view
 from engine.errors import OptimusError
 from engine.events import DeskEvent, EventHub, EventKind
-from engine.model import Right
+from engine.model import Right, Structure
 from engine.model.desk import CandidateEdit, ConnectionView, DeskView, OrderTicket, ReplayView, RollRequest
 from engine.risk_graph import risk_graph_of
 from engine.session import TradingSession
@@ -52,10 +53,13 @@ class DeskBridge(QObject):
         sig_view_shown(object): a DeskView was handed to the panels (tests wait on it).
         sig_replay_day_changed(object): the last completed close moved; carries its ``date``
             (the chain and chart show that close: nothing after the replay clock).
+        sig_expiry_wanted(object): the trader selected a candidate or position; carries its
+            ``Expiration`` so the chain shows the expiry whose strikes are highlighted.
     """
 
     sig_view_shown = Signal(object)
     sig_replay_day_changed = Signal(object)
+    sig_expiry_wanted = Signal(object)
 
     def __init__(self, window: MainWindow, session: TradingSession, first: date, last: date,
                  dataset: str, connection: ConnectionView) -> None:
@@ -229,6 +233,19 @@ class DeskBridge(QObject):
     def _select(self, kind: str, subject: str) -> None:
         self._selected = (kind, subject) if subject else ("", "")
         self._show_risk_graph()
+        structure = self._structure_of(kind, subject)
+        if structure is not None:
+            leg = structure.legs[0]
+            self.sig_expiry_wanted.emit(calendar.expiration_of(leg.expiry, leg.trading_class))
+
+    def _structure_of(self, kind: str, subject: str) -> Structure | None:
+        if kind == "candidate" and subject:
+            candidate = self.session.journal.candidate(subject)
+            return None if candidate is None else candidate.structure
+        if kind == "position" and subject:
+            record = self.session.journal.position(subject)
+            return None if record is None else record.position.structure
+        return None
 
     def _choose_risk_date(self, chosen: date) -> None:
         self._risk_date = chosen

@@ -128,9 +128,9 @@ class RollDialog(QDialog):
         form.addRow("Position", QLabel(options.position_id))
         current_dte = (options.current_expiry - self._today).days
         form.addRow("Current expiry", QLabel(f"{options.current_expiry.isoformat()}  ({current_dte} DTE)"))
+        long = options.current_short_strike + options.long_side_offset
         form.addRow("Current strikes", QLabel(f"short {strike_text(options.current_short_strike)} / long "
-                                              f"{strike_text(options.current_short_strike - options.width)}"
-                                              f"   width {strike_text(options.width)}"))
+                                              f"{strike_text(long)}   width {strike_text(options.width)}"))
         form.addRow("Roll to expiry", self._expiry_box)
         form.addRow("Short strike", self._strike_box)
         form.addRow("Long strike", self._long_strike)
@@ -162,7 +162,7 @@ class RollDialog(QDialog):
         return RollRequest(self._options.position_id, expiry, float(self._strike_box.currentData()), limit)
 
     def long_strike_text(self) -> str:
-        """Return the long strike shown (short strike - width)."""
+        """Return the long strike shown (the short strike moved by the spread's width, to its long side)."""
         return self._long_strike.text()
 
     def reject(self) -> None:
@@ -173,9 +173,10 @@ class RollDialog(QDialog):
     # --- internals ---------------------------------------------------------------------------
 
     def _show_long_strike(self) -> None:
-        short = float(self._strike_box.currentData())
-        self._long_strike.setText(f"{strike_text(short - self._options.width)}  "
-                                  f"(short − {strike_text(self._options.width)} width)")
+        short, offset = float(self._strike_box.currentData()), self._options.long_side_offset
+        sign = "−" if offset < 0 else "+"
+        self._long_strike.setText(f"{strike_text(short + offset)}  "
+                                  f"(short {sign} {strike_text(abs(offset))} width)")
 
     def _on_preview_clicked(self) -> None:
         request = self.request()

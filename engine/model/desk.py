@@ -330,6 +330,12 @@ class RollOptions:
     expirations: tuple[Expiration, ...]  # later than the position's expiry
     default_expiry: date
     strikes: tuple[float, ...] = field(default_factory=tuple)  # listed strikes near the money
+    long_offset: float = math.nan  # long strike - short strike (-width for a put spread, +width for calls)
+
+    @property
+    def long_side_offset(self) -> float:
+        """Return where the long leg sits from the short one (a put spread's below when not stated)."""
+        return self.long_offset if math.isfinite(self.long_offset) else -self.width
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,3 +279,16 @@ def test_a_double_click_on_a_chain_strike_starts_a_manual_spread(desk: tuple[Mai
 def _feb(bridge: DeskBridge) -> Expiration:
     """Return the 2015-02-20 monthly as listed at the parking close."""
     return next(e for e in bridge.session.feed.chains.expirations(PARK) if e.expiry == date(2015, 2, 20))
+
+
+def test_selecting_a_candidate_asks_the_chain_for_its_expiry(desk: tuple[MainWindow, DeskBridge],
+                                                             qtbot: QtBot) -> None:
+    window, bridge = desk
+
+    async def scenario() -> None:
+        with qtbot.waitSignal(bridge.sig_expiry_wanted, timeout=30000) as wanted:
+            await to_signal(window, bridge)
+        expiry = bridge.session.journal.candidate(CANDIDATE).structure.expiry
+        assert wanted.args[0].expiry == expiry
+
+    run(scenario)

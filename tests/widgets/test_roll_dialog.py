@@ -55,6 +55,15 @@ def test_long_strike_follows_the_short_strike(dialog: RollDialog) -> None:
     assert dialog.long_strike_text().startswith("1725")
 
 
+def test_a_call_spread_s_long_strike_sits_above_the_short(qtbot: QtBot) -> None:
+    dialog = RollDialog(replace(roll_options(), long_offset=50.0), SIGNAL_DAY)
+    qtbot.addWidget(dialog)
+    strikes = child(dialog, QComboBox, "rollShortStrike")
+    strikes.setCurrentIndex(strikes.findText("1775"))
+    assert dialog.long_strike_text().startswith("1825")
+    assert "+ 50" in dialog.long_strike_text()
+
+
 def test_preview_emits_the_chosen_roll_with_its_limit(qtbot: QtBot, dialog: RollDialog) -> None:
     child(dialog, QComboBox, "rollExpiry").setCurrentIndex(1)
     strikes = child(dialog, QComboBox, "rollShortStrike")

@@ -116,6 +116,7 @@ def test_a_roll_closes_and_reopens_as_one_combo_whose_halves_add_up(replay: Repl
     options = desk.roll_options(POSITION)
     assert options.expirations
     assert all(e.expiry > options.current_expiry for e in options.expirations)
+    assert options.long_offset == -50.0  # a put spread's long leg sits a width below the short
     request = RollRequest(POSITION, options.default_expiry, options.current_short_strike - 25.0)
     ticket = desk.roll_ticket(request)
     assert ticket.can_send
