@@ -22,8 +22,10 @@ import math
 from dataclasses import replace
 from datetime import date, datetime
 
+import numpy as np
+
 from engine import calendar
-from engine.accounting import closing_legs
+from engine.accounting import closing_legs, mark_of, opening_legs
 from engine.brokers.fill_model import round_limit
 from engine.codec import dumps
 from engine.errors import InputError
@@ -51,6 +53,7 @@ from engine.strategy.exits import exit_plan_for
 from engine.strategy.spreads import NoSpread
 
 TRADER = "trader"
+ROLL_STRIKE_SPAN = 0.15  # the roll dialog offers listed strikes within 15 % of the underlying
 
 
 def _vertical_template(underlying: str, expiration: Expiration, right: Right, short_strike: float,
@@ -121,11 +124,10 @@ class Desk:
         window = self.session.params.entry_window_start.strftime("%H:%M")
         when = (f"in the next entry window (from {window} ET), re-quoted and re-checked then; "
                 "good until the window ends")
-        legs = tuple(ComboLeg(leg.right, leg.strike, leg.expiry, leg.quantity, leg.trading_class)
-                     for leg in structure.legs)
+        legs = opening_legs(structure)
+        max_loss = structure.max_loss * structure.multiplier * candidate.contracts
         return self._ticket("open", candidate.candidate_id, legs, candidate.contracts, limit,
-                            structure.credit_mid, structure.credit_natural,
-                            structure.max_loss * structure.multiplier * candidate.contracts, verdict, when)
+                            structure.credit_mid, structure.credit_natural, max_loss, verdict, when)
 
     def _recheck(self, candidate: TradeCandidate) -> tuple[Structure, RiskVerdict]:
         """Return the candidate re-quoted now and the risk manager's verdict on it."""
@@ -232,15 +234,11 @@ class Desk:
 
     def _close_prices(self, record: PositionRecord) -> tuple[float, float]:
         """Return the (mid, natural) net price of closing a position now (negative: a debit)."""
-        legs = tuple(ComboLeg(leg.right, leg.strike, leg.expiry, leg.quantity, leg.trading_class)
-                     for leg in record.position.structure.legs)
-        quoted = self.session.feed.quote_legs(self.now, legs)
+        quoted = self.session.feed.quote_legs(self.now, opening_legs(record.position.structure))
         if quoted is None:
             raise InputError("position_id", record.position_id, f"has no quotes at {self.now.isoformat()}")
-        mid = sum(leg.quantity * q.mid for leg, q in zip(record.position.structure.legs, quoted, strict=True))
-        natural = sum(leg.quantity * (q.ask if leg.quantity < 0 else q.bid)
-                      for leg, q in zip(record.position.structure.legs, quoted, strict=True))
-        return float(mid), float(natural)
+        mark = mark_of(record.position, quoted, self.now)  # the debits to close, as the book marks it
+        return -mark.debit, -mark.natural_debit
 
     def close(self, position_id: str, limit: float | None = None) -> str:
         """Send a closing order for a position now; return its order id."""
@@ -289,20 +287,16 @@ class Desk:
         today = self.session.step_at(self.now).day
         target = self.session.params.target_dte  # roll out to about the strategy's own DTE
         default = min(later, key=lambda e: (abs((e.expiry - today).days - target), e.kind != "monthly"))
-        spot_slice = self.session.feed.slice_at(self.now, default, [short.strike])
-        step = 5.0
-        centre = round(spot_slice.spot / step) * step
-        strikes = tuple(float(centre + step * k) for k in range(-60, 21))
+        chain = self.session.feed.chains.slice_at(today, default)  # the era's listed strike grid
+        near = np.abs(chain.strikes / chain.spot - 1.0) <= ROLL_STRIKE_SPAN
+        strikes = tuple(float(strike) for strike in chain.strikes[near])
         long = next(leg for leg in structure.legs if leg.quantity > 0 and leg.right is short.right)
         return RollOptions(position_id, structure.expiry, short.strike, structure.width, later,
                            default.expiry, strikes, long.strike - short.strike)
 
     def _roll_target(self, request: RollRequest) -> tuple[PositionRecord, Expiration, Structure]:
         record = self._open_position(request.position_id)
-        listed = self.session.feed.chains.expirations(self.session.step_at(self.now).day)
-        expiration = next((e for e in listed if e.expiry == request.expiry), None)
-        if expiration is None:
-            raise InputError("expiry", request.expiry.isoformat(), "must be an expiry listed now")
+        expiration = self._listed(request.expiry, self.session.step_at(self.now).day)
         template = moved_structure(record.position.structure, expiration, request.short_strike)
         quoted = self.session.requote_at(template, expiration, self.now)
         if isinstance(quoted, NoSpread):

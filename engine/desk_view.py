@@ -64,13 +64,16 @@ def build_desk_view(session: TradingSession, context: ViewContext) -> DeskView:
     step = session.step_at(now) if now is not None else None
     book = session.snapshot(step) if step is not None else None
     spot = _spot(session, step)
-    records = session.journal.positions("open")
+    candidates = session.journal.candidates()  # read once: the rows and the chart's markers
+    records = session.journal.positions()
+    open_records = [record for record in records if record.status == "open"]
     return DeskView(
         now, session.underlying, spot, book.equity if book else session.book.starting_equity,
-        session.book.cash, candidate_views(session), position_views(session, records, step, spot),
-        order_views(session), greeks_view(session, book), regime_view(session, step),
-        breaker_view(session, book, step), log_view(session), equity_curve(session, book, now),
-        trade_marks(session), context.replay, context.connection, session.modelled,
+        session.book.cash, candidate_views(session, candidates),
+        position_views(session, open_records, step, spot), order_views(session), greeks_view(session, book),
+        regime_view(session, step), breaker_view(session, book, step), log_view(session),
+        equity_curve(session, book, now), trade_marks(session, candidates, records), context.replay,
+        context.connection, session.modelled,
     )
 
 
@@ -86,12 +89,9 @@ def _spot(session: TradingSession, step: Step | None) -> float:
 # --- candidates ---------------------------------------------------------------------------------
 
 
-def candidate_views(session: TradingSession) -> tuple[CandidateView, ...]:
-    """Return the most recent candidates with their gate reports, oldest first."""
-    rows = []
-    for candidate in session.journal.candidates()[-CANDIDATE_ROWS:]:
-        rows.append(_candidate_view(session, candidate))
-    return tuple(rows)
+def candidate_views(session: TradingSession, candidates: list[TradeCandidate]) -> tuple[CandidateView, ...]:
+    """Return the most recent of the candidates with their gate reports, oldest first."""
+    return tuple(_candidate_view(session, candidate) for candidate in candidates[-CANDIDATE_ROWS:])
 
 
 def _candidate_view(session: TradingSession, candidate: TradeCandidate) -> CandidateView:
@@ -284,7 +284,8 @@ def equity_curve(session: TradingSession, book: PortfolioSnapshot | None,
     return EquityCurve(np.asarray(times, dtype=np.float64), values, drawdown, session.book.starting_equity)
 
 
-def trade_marks(session: TradingSession) -> tuple[TradeMark, ...]:
+def trade_marks(session: TradingSession, candidates: list[TradeCandidate],
+                records: list[PositionRecord]) -> tuple[TradeMark, ...]:
     """Return the chart's markers: each signal at its close, each entry and exit on its day."""
     history = session.feed.history
     closes = history.frame["spx_close"]
@@ -293,8 +294,8 @@ def trade_marks(session: TradingSession) -> tuple[TradeMark, ...]:
         return float(closes.iloc[history.position_of(day)])
 
     marks = [TradeMark(c.signal_day, close_on(c.signal_day), "signal", c.candidate_id)
-             for c in session.journal.candidates()]
-    for record in session.journal.positions():
+             for c in candidates]
+    for record in records:
         opened = record.opened_at.astimezone(MARKET_TZ).date()
         marks.append(TradeMark(opened, close_on(opened), "entry", record.position_id))
         if record.closed_at is not None:

@@ -77,6 +77,8 @@ class DeskBridge(QObject):
         self._shown_day: date | None = None
         self._selected: tuple[str, str] = ("", "")  # ("candidate" | "position", id) for the risk graph
         self._risk_date: date | None = None
+        self._graph_key: tuple[object, ...] | None = None  # what the risk graph shown was priced for
+        self._views_built = 0
         self.hub.subscribe(self._on_event)
         session.listeners.append(lambda step: self.hub.publish(DeskEvent(EventKind.STEP, step.moment)))
         self._timer = QTimer(self)
@@ -150,6 +152,7 @@ class DeskBridge(QObject):
             log.exception("cannot build the desk view")
             return
         self.view = view
+        self._views_built += 1
         self._show(view)
 
     def _show(self, view: DeskView) -> None:
@@ -252,7 +255,12 @@ class DeskBridge(QObject):
         self._show_risk_graph()
 
     def _show_risk_graph(self) -> None:
+        """Draw the selected trade's risk graph, priced again only when what it depends on changed."""
         kind, subject = self._selected
+        key = (kind, subject, self._risk_date, self._views_built)
+        if key == self._graph_key:
+            return  # the same trade, date and view: the graph shown is still right
+        self._graph_key = key
         graph = None
         if subject and self.view is not None:
             try:
@@ -450,8 +458,6 @@ def _last_close(view: DeskView) -> date | None:
     """Return the last session whose close the replay has passed (what the chain and chart show)."""
     if view.at is None:
         return None
-    from engine import calendar
-
     day = view.at.astimezone(MARKET_TZ).date()
     if calendar.is_session(day) and view.at >= calendar.session_close(day):
         return day

@@ -17,10 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from engine.model.desk import MarkKind, TradeMark
 from widgets.chart_axes import DAY, SessionDateAxis, session_time
+from widgets.chart_frame import chart_page, install_stack, placeholder_label
 
 FloatArray = npt.NDArray[np.float64]
 _BAR_TICK = 0.3 * DAY  # half-width of the open/close ticks of an OHLC bar
@@ -143,9 +144,7 @@ class ChartPanel(QWidget):
         self._style = style or ChartStyle()
         self._series: ChartSeries | None = None
         self._marks: tuple[TradeMark, ...] = ()
-        self._placeholder = QLabel("waiting for the history…")
-        self._placeholder.setObjectName("panelPlaceholder")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder = placeholder_label("waiting for the history…")
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setObjectName("chartGraphics")
         self._title = QLabel()
@@ -154,19 +153,7 @@ class ChartPanel(QWidget):
         # Clipped when narrow instead of forcing the dock wider.
         self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._build_plots()
-        self._stack = QStackedLayout()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._chart_page())
-        self.setLayout(self._stack)
-
-    def _chart_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(6, 6, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self._title)
-        layout.addWidget(self._graphics, 1)
-        return page
+        self._stack = install_stack(self, self._placeholder, chart_page(self._title, self._graphics))
 
     # --- construction ------------------------------------------------------------------------
 

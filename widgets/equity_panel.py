@@ -12,10 +12,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocumentFragment
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from engine.model.desk import EquityCurve
 from widgets.chart_axes import DAY, SessionDateAxis, ValueAxis, format_money
+from widgets.chart_frame import chart_page, install_stack, placeholder_label
 from widgets.chart_panel import ChartStyle, chart_color
 
 _AXIS_WIDTH = 84  # fits "$1,234,000" on the right of both panes, which keeps their dates aligned
@@ -47,9 +48,7 @@ class EquityPanel(QWidget):
         super().__init__(parent)
         self._style = style or ChartStyle()
         self._key: CurveKey | None = None
-        self._placeholder = QLabel("No closes yet")
-        self._placeholder.setObjectName("panelPlaceholder")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder = placeholder_label("No closes yet")
         self._title = QLabel()
         self._title.setObjectName("chartTitle")
         self._title.setTextFormat(Qt.TextFormat.RichText)
@@ -58,19 +57,7 @@ class EquityPanel(QWidget):
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setObjectName("equityGraphics")
         self._build_plots()
-        self._stack = QStackedLayout()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._chart_page())
-        self.setLayout(self._stack)
-
-    def _chart_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(6, 6, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self._title)
-        layout.addWidget(self._graphics, 1)
-        return page
+        self._stack = install_stack(self, self._placeholder, chart_page(self._title, self._graphics))
 
     def _build_plots(self) -> None:
         layout, style = self._graphics, self._style

@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QStackedLayout,
-    QVBoxLayout,
     QWidget,
 )
 
 from engine.model.desk import RiskGraph
 from widgets.chart_axes import ValueAxis, format_money
+from widgets.chart_frame import chart_page, install_stack, placeholder_label
 from widgets.chart_panel import ChartStyle, chart_color
 
 PLACEHOLDER = "Select a candidate or a position to see its risk graph"
@@ -75,9 +74,7 @@ class RiskGraphPanel(QWidget):
         self._date_timer.setInterval(_DATE_SETTLE_MS)
         self._date_timer.timeout.connect(self._ask_for_date)
         self._marks: list[pg.GraphicsObject] = []  # spot, breakeven and short-strike items
-        self._placeholder = QLabel(PLACEHOLDER)
-        self._placeholder.setObjectName("panelPlaceholder")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder = placeholder_label(PLACEHOLDER)
         self._placeholder.setWordWrap(True)
         self._title = QLabel()
         self._title.setObjectName("chartTitle")
@@ -90,10 +87,7 @@ class RiskGraphPanel(QWidget):
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setObjectName("riskGraphics")
         self._build_plot()
-        self._stack = QStackedLayout()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._graph_page())
-        self.setLayout(self._stack)
+        self._stack = install_stack(self, self._placeholder, self._graph_page())
 
     # --- construction ------------------------------------------------------------------------
 
@@ -114,13 +108,7 @@ class RiskGraphPanel(QWidget):
         label.setBuddy(self._date_edit)
         top.addWidget(label)
         top.addWidget(self._date_edit)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(6, 6, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self._graphics, 1)
-        return page
+        return chart_page(top, self._graphics)
 
     def _build_plot(self) -> None:
         style = self._style

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from engine.model import ChainSlice, DataSource
 from widgets.chart_axes import ValueAxis
+from widgets.chart_frame import chart_page, install_stack, placeholder_label
 from widgets.chart_panel import ChartStyle, chart_color
 
 STRIKE_WINDOW = 0.25  # strikes shown: within this fraction of spot
@@ -56,9 +57,7 @@ class SmilePanel(QWidget):
         super().__init__(parent)
         self._style = style or ChartStyle()
         self._slice: ChainSlice | None = None
-        self._placeholder = QLabel(PLACEHOLDER)
-        self._placeholder.setObjectName("panelPlaceholder")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder = placeholder_label(PLACEHOLDER)
         self._title = QLabel()
         self._title.setObjectName("chartTitle")
         self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -72,16 +71,7 @@ class SmilePanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self._title, 1)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(6, 6, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self._graphics, 1)
-        self._stack = QStackedLayout()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(page)
-        self.setLayout(self._stack)
+        self._stack = install_stack(self, self._placeholder, chart_page(top, self._graphics))
 
     def _build_plot(self) -> None:
         style = self._style

@@ -5,7 +5,6 @@ Test data with realistic SPX numbers (a 2015 put spread 50 wide), not a pricing 
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -229,7 +228,3 @@ def desk_view(playing: bool = False, with_position: bool = True) -> DeskView:
                     greeks_view(), regime_view(), breaker_view(), log_lines(), curve, marks, replay,
                     ConnectionView("paper", "paper", True, "embedded paper broker"))
 
-
-def no_value() -> float:
-    """Return the NaN a view uses when there is no quote."""
-    return math.nan
