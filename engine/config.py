@@ -126,6 +126,8 @@ class ExecutionParams(_Frozen):
     exchange_fee_per_contract: float = Field(0.60, **_range(0.0, 10.0))
     regulatory_fee_per_contract: float = Field(0.04, **_range(0.0, 10.0))
     combo_tick: float = Field(0.05, **_range(0.01, 1.0))
+    walk_step: float = Field(0.05, **_range(0.01, 1.0))  # IB: points the limit walks per step, mid -> natural
+    walk_interval_s: float = Field(10.0, **_range(1.0, 600.0))  # IB: seconds between steps
 
 
 class Settings(_Frozen):

@@ -305,6 +305,25 @@ class MarketHistory:
         series = {name: frame.loc[: cutoff.date().isoformat()] for name, frame in self.series.items()}
         return MarketHistory(self.frame.iloc[:stop], series, self.quality, self.source, self._ordinals[:stop])
 
+    def with_bar(self, day: date, values: dict[str, float], carry: bool = False) -> MarketHistory:
+        """Return the history with one more session, `day`, after its last (a live day's bar).
+
+        `values` are aligned column names (``spx_close``, ``vix_open``...); columns not given are NaN,
+        or with `carry` the last session's value (series a live feed does not stream, e.g. SKEW).
+        """
+        if day <= self.last_date or not calendar.is_session(day):
+            raise InputError("day", day.isoformat(), f"must be a session after {self.last_date.isoformat()}")
+        unknown = sorted(set(values) - set(self.frame.columns))
+        if unknown:
+            raise InputError("column", unknown[0], f"must be one of {', '.join(self.frame.columns)}")
+        last = self.frame.iloc[-1]
+        row = {name: float(values.get(name, last[name] if carry else np.nan)) for name in self.frame.columns}
+        index = _stamp_with_close(pd.DatetimeIndex([pd.Timestamp(day)]))
+        frame = pd.concat([self.frame, pd.DataFrame([row], index=index)])
+        ordinals = np.append(self._ordinals, day.toordinal())
+        source = f"{self.source} + live {day.isoformat()}"
+        return MarketHistory(frame, self.series, self.quality, source, ordinals)
+
     def close_time(self, day: date) -> datetime:
         """Return the moment the bar of `day` became known (its session close)."""
         ts = self.frame.index[self.position_of(day)]

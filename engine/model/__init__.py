@@ -96,6 +96,7 @@ class ChainSlice:
     calls: SideQuotes
     puts: SideQuotes
     source: DataSource
+    venue: tuple[SideQuotes, SideQuotes] | None = None  # the venue's own IV/Greeks (IB's model), calls/puts
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strikes", _readonly(self.strikes))

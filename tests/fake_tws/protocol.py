@@ -38,6 +38,8 @@ class Incoming(IntEnum):
     REQ_AUTO_OPEN_ORDERS = 15
     REQ_ALL_OPEN_ORDERS = 16
     REQ_MANAGED_ACCOUNTS = 17
+    REQ_CURRENT_TIME = 49
+    REQ_GLOBAL_CANCEL = 58
     REQ_MARKET_DATA_TYPE = 59
     REQ_POSITIONS = 61
     REQ_ACCOUNT_SUMMARY = 62
@@ -46,6 +48,7 @@ class Incoming(IntEnum):
     REQ_ACCOUNT_UPDATES_MULTI = 76
     CANCEL_ACCOUNT_UPDATES_MULTI = 77
     REQ_SEC_DEF_OPT_PARAMS = 78
+    REQ_MARKET_RULE = 91
     REQ_COMPLETED_ORDERS = 99
 
 
@@ -65,10 +68,13 @@ class Outgoing(IntEnum):
     EXECUTION_DATA = 11
     MANAGED_ACCOUNTS = 15
     TICK_OPTION_COMPUTATION = 21
+    TICK_GENERIC = 45
+    CURRENT_TIME = 49
     CONTRACT_DATA_END = 52
     OPEN_ORDER_END = 53
     ACCOUNT_DOWNLOAD_END = 54
     EXECUTION_DATA_END = 55
+    TICK_SNAPSHOT_END = 57
     MARKET_DATA_TYPE = 58
     COMMISSION_REPORT = 59
     POSITION_DATA = 61
@@ -79,6 +85,9 @@ class Outgoing(IntEnum):
     ACCOUNT_UPDATE_MULTI_END = 74
     SECURITY_DEFINITION_OPTION_PARAMETER = 75
     SECURITY_DEFINITION_OPTION_PARAMETER_END = 76
+    TICK_REQ_PARAMS = 81
+    MARKET_RULE = 93
+    COMPLETED_ORDER = 101
     COMPLETED_ORDERS_END = 102
 
 
@@ -135,3 +144,61 @@ def parse_client_versions(text: str) -> tuple[int, int]:
     versions = text.split(" ", 1)[0].removeprefix("v")
     low, _, high = versions.partition("..")
     return int(low), int(high or low)
+
+
+UNSET_TEXT = ""
+"""How ib_async sends an unset number (``UNSET_DOUBLE``/``UNSET_INTEGER``): an empty field."""
+
+
+class FieldReader:
+    """Reads one received message's fields in order, as TWS parses a request it was sent.
+
+    Every read names the field it expects, so a message shorter than its layout fails with the
+    name of the missing field instead of an ``IndexError``.
+    """
+
+    def __init__(self, fields: Fields, start: int = 1) -> None:
+        """Read ``fields`` from index ``start`` on (1 skips the message id)."""
+        self._fields = fields
+        self._position = start
+
+    @property
+    def remaining(self) -> int:
+        """How many fields are left unread."""
+        return len(self._fields) - self._position
+
+    def text(self, name: str) -> str:
+        """The next field as sent."""
+        if self._position >= len(self._fields):
+            raise ValueError(f"message {self._fields[:1]} ends before field {name!r}")
+        value = self._fields[self._position]
+        self._position += 1
+        return value
+
+    def integer(self, name: str) -> int:
+        """The next field as an integer (an empty field is 0)."""
+        value = self.text(name)
+        try:
+            return int(value or 0)
+        except ValueError:
+            raise ValueError(f"field {name!r} is not an integer: {value!r}") from None
+
+    def number(self, name: str) -> float | None:
+        """The next field as a float, None when empty (unset)."""
+        value = self.text(name)
+        if value == UNSET_TEXT:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"field {name!r} is not a number: {value!r}") from None
+
+    def flag(self, name: str) -> bool:
+        """The next field as a boolean (``"1"`` true; ``"0"`` or empty false)."""
+        return self.integer(name) != 0
+
+    def expect_end(self) -> None:
+        """Fail if fields are left over: the layout read did not match what was sent."""
+        if self.remaining:
+            left = self._fields[self._position :]
+            raise ValueError(f"message {self._fields[:1]} has {self.remaining} unread fields: {left}")

@@ -2,10 +2,16 @@
 
 It speaks the TWS text protocol (see ``protocol.py``): it answers the greeting with its server version
 and connection time, answers ``startApi`` with the next valid order id and the managed account, and
-answers every request ib_async sends while connecting with its End message, so ``IB.connectAsync``
-completes. What it received is kept, parsed into fields, for a test to check; a test can replace the
-answer to any request (``respond_to``), push a message unasked (``send_to_all``) and drop every
-client connection (``drop_connections``).
+answers every request ib_async sends while connecting, so ``IB.connectAsync`` completes. What it
+received is kept, parsed into fields, for a test to check; a test can replace the answer to any
+request (``respond_to``), push a message unasked (``send_to_all``) and drop every client connection
+(``drop_connections``).
+
+Beyond the connection it is a small scripted market and order book, all of it state of the
+``FakeTws`` (so a client that reconnects finds its orders): instruments (``add_index``,
+``list_option``, ``list_chain``; answered by ``instruments.py``), quotes and subscriptions
+(``set_quote``, ``entitled``; ``market.py``), and orders, fills, executions and positions
+(``placements``, ``orders``, ``fill_rule``, ``fill``, ``positions``; ``orders.py``).
 """
 
 from __future__ import annotations
@@ -17,18 +23,48 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
+from tests.fake_tws.instruments import Catalog
+from tests.fake_tws.link import ClientLink
+from tests.fake_tws.market import MarketDesk
+from tests.fake_tws.model import (
+    BAG_CON_ID,
+    FakeContract,
+    FakeExecution,
+    FakeOrder,
+    FakeQuote,
+    PlacedLeg,
+    PlacedOrder,
+    Position,
+    WireContract,
+)
+from tests.fake_tws.orders import OrderDesk, never_fill
 from tests.fake_tws.protocol import (
     API_GREETING,
     MAX_SERVER_VERSION,
     MIN_SERVER_VERSION,
+    FieldReader,
     Fields,
     Incoming,
     Outgoing,
     decode,
-    encode,
     parse_client_versions,
     read_framed,
 )
+
+__all__ = [
+    "BAG_CON_ID",
+    "PAPER_ACCOUNT",
+    "ClientLink",
+    "FakeContract",
+    "FakeExecution",
+    "FakeOrder",
+    "FakeQuote",
+    "FakeTws",
+    "PlacedLeg",
+    "PlacedOrder",
+    "Position",
+    "never_fill",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +86,6 @@ Responder = Callable[["ClientLink", Fields], Iterable[Reply]]
 
 
 @dataclass
-class ClientLink:
-    """One client's TCP connection to the fake server."""
-
-    writer: asyncio.StreamWriter
-    server_version: int = 0
-    client_id: int | None = None
-
-    def send(self, *fields: object) -> None:
-        """Write one message to this client (buffered; the serving loop drains it)."""
-        log.debug("fake TWS >>> %s", fields)
-        self.writer.write(encode(*fields))
-
-    def drop(self) -> None:
-        """Cut the connection at once, as a crashed TWS or a broken network would."""
-        self.writer.transport.abort()
-
-
-@dataclass
 class FakeTws:
     """A scripted TWS on 127.0.0.1; ``port`` is the real port once started (ask for port 0).
 
@@ -80,12 +98,36 @@ class FakeTws:
     account_values: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNT_VALUES))
     host: str = "127.0.0.1"
     requested_port: int = 0
+    entitled: bool = True
+    """False: live market data requests get error 354; delayed ones (type 3/4) are served delayed."""
+    commission_per_contract: float = 1.29
+    """Commission of each leg (or single-contract) execution, per contract."""
+    fill_rule: Callable[[PlacedOrder], float | None] = never_fill
+    """Asked after each placement (new or modified): the price to fill it at now, or None to rest."""
+    working_status: str = "Submitted"
+    """The status a placed order works in (``"PreSubmitted"`` imitates an order held outside hours)."""
+    positions: list[Position] = field(default_factory=list)
+    """The account's positions; fills move them (a bought leg adds, a sold one subtracts)."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """Time of executions and completions."""
     received: list[Fields] = field(default_factory=list, init=False)
     client_greetings: list[str] = field(default_factory=list, init=False)
+    catalog: Catalog = field(default_factory=Catalog, init=False)
+    """The listed instruments (``catalog.contracts`` by con id) and market rules."""
+    quotes: dict[int, FakeQuote] = field(default_factory=dict, init=False)
+    placements: list[PlacedOrder] = field(default_factory=list, init=False)
+    """Every placeOrder received and booked, modifications included, oldest first."""
+    orders: dict[int, FakeOrder] = field(default_factory=dict, init=False)
+    """The current state of each order id."""
+    executions: list[FakeExecution] = field(default_factory=list, init=False)
+    failures: list[Exception] = field(default_factory=list, init=False)
+    """Exceptions raised while answering a request (each was also sent to the client as error 321)."""
     _links: list[ClientLink] = field(default_factory=list, init=False)
     _serving: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _server: asyncio.Server | None = field(default=None, init=False)
     _responders: dict[int, Responder] = field(default_factory=dict, init=False)
+    _market: MarketDesk = field(init=False)
+    _orders: OrderDesk = field(init=False)
 
     def __post_init__(self) -> None:
         """Check the server version and install the default answers."""
@@ -93,6 +135,8 @@ class FakeTws:
             raise ValueError(
                 f"server_version={self.server_version}: must be in {MIN_SERVER_VERSION}..{MAX_SERVER_VERSION}"
             )
+        self._market = MarketDesk(self)
+        self._orders = OrderDesk(self)
         self._responders.update(self._default_responders())
 
     # --- life cycle -------------------------------------------------------------------------------
@@ -135,6 +179,91 @@ class FakeTws:
     ) -> None:
         """Stop the server."""
         await self.stop()
+
+    # --- instruments, quotes, fills ----------------------------------------------------------------
+
+    def add_index(self, symbol: str, con_id: int, exchange: str = "CBOE") -> FakeContract:
+        """List an index (SPX, VIX...) under ``con_id``."""
+        return self.catalog.add_index(symbol, con_id, exchange)
+
+    def list_option(
+        self,
+        symbol: str,
+        expiry: str,
+        strike: float,
+        right: str,
+        trading_class: str,
+        con_id: int | None = None,
+        exchange: str = "SMART",
+        multiplier: str = "100",
+    ) -> FakeContract:
+        """List one option (``expiry`` YYYYMMDD, ``right`` C or P); ``con_id`` None assigns one."""
+        return self.catalog.list_option(
+            symbol, expiry, strike, right, trading_class, con_id, exchange, multiplier
+        )
+
+    def list_chain(
+        self, symbol: str, trading_class: str, expiries: Iterable[str], strikes: Iterable[float]
+    ) -> list[FakeContract]:
+        """List a call and a put at every strike of every expiry (contract ids assigned)."""
+        return self.catalog.list_chain(symbol, trading_class, expiries, strikes)
+
+    def set_quote(
+        self,
+        con_id: int,
+        bid: float | None,
+        ask: float | None,
+        last: float | None = None,
+        *,
+        iv: float | None = None,
+        delta: float | None = None,
+        gamma: float | None = None,
+        vega: float | None = None,
+        theta: float | None = None,
+        underlying: float | None = None,
+        open_interest: float | None = None,
+        volume: float | None = None,
+        bid_size: float = 10.0,
+        ask_size: float = 10.0,
+        last_size: float = 1.0,
+        day_open: float | None = None,
+        day_high: float | None = None,
+        day_low: float | None = None,
+        prior_close: float | None = None,
+    ) -> FakeQuote:
+        """Quote a listed contract and push the changed ticks to its subscriptions at once.
+
+        Greeks and IV go out as option computations (bid, ask, model); ``underlying`` None takes
+        the last price of the listed index of the option's symbol. ``day_open``, ``day_high``,
+        ``day_low`` and ``prior_close`` go out as the session ticks (14, 6, 7, 9; delayed 76, 72, 73, 75).
+        """
+        quote = FakeQuote(
+            bid, ask, last, bid_size, ask_size, last_size,
+            iv, delta, gamma, vega, theta, underlying, open_interest, volume,
+            day_open, day_high, day_low, prior_close,
+        )
+        self._market.set_quote(con_id, quote)
+        return quote
+
+    def subscriptions(self) -> list[int]:
+        """The con id of every live market data subscription of every connected client."""
+        return self._market.subscribed_con_ids()
+
+    def fill(
+        self,
+        order_id: int,
+        price: float,
+        leg_prices: Sequence[float] | None = None,
+        quantity: float | None = None,
+    ) -> list[FakeExecution]:
+        """Fill a live order now at ``price`` (a combo's net; legs at ``leg_prices`` or derived from
+        their quotes); ``quantity`` None fills what remains. Returns the executions."""
+        return self._orders.fill(order_id, price, leg_prices, quantity)
+
+    @property
+    def links(self) -> list[ClientLink]:
+        """The connected clients."""
+        return list(self._links)
 
     # --- scripting from a test --------------------------------------------------------------------
 
@@ -229,9 +358,18 @@ class FakeTws:
             if responder is None:
                 log.debug("fake TWS: no answer for request %s", fields[0])
                 continue
-            for reply in responder(link, fields):
+            for reply in self._answer(responder, link, fields):
                 link.send(*reply)
             await link.writer.drain()
+
+    def _answer(self, responder: Responder, link: ClientLink, fields: Fields) -> Iterable[Reply]:
+        """The responder's answer; if it fails, error 321 naming the failure (kept in ``failures``)."""
+        try:
+            return list(responder(link, fields))
+        except Exception as failure:
+            log.exception("fake TWS: answering %s failed", fields)
+            self.failures.append(failure)
+            return [(Outgoing.ERROR, 2, -1, 321, f"fake TWS could not answer {fields[:3]}: {failure}", "")]
 
     # --- default answers --------------------------------------------------------------------------
 
@@ -241,13 +379,14 @@ class FakeTws:
             Incoming.START_API: self._on_start_api,
             Incoming.REQ_IDS: lambda link, fields: [self._next_valid_id()],
             Incoming.REQ_MANAGED_ACCOUNTS: lambda link, fields: [self._managed_accounts()],
-            Incoming.REQ_POSITIONS: lambda link, fields: [(Outgoing.POSITION_END, 1)],
-            Incoming.REQ_OPEN_ORDERS: lambda link, fields: [(Outgoing.OPEN_ORDER_END, 1)],
-            Incoming.REQ_ALL_OPEN_ORDERS: lambda link, fields: [(Outgoing.OPEN_ORDER_END, 1)],
-            Incoming.REQ_COMPLETED_ORDERS: lambda link, fields: [(Outgoing.COMPLETED_ORDERS_END,)],
             Incoming.REQ_ACCOUNT_UPDATES: self._on_account_updates,
             Incoming.REQ_ACCOUNT_UPDATES_MULTI: self._on_account_updates_multi,
-            Incoming.REQ_EXECUTIONS: self._on_executions,
+            Incoming.REQ_CONTRACT_DETAILS: self._on_contract_details,
+            Incoming.REQ_SEC_DEF_OPT_PARAMS: self._on_sec_def_opt_params,
+            Incoming.REQ_MARKET_RULE: lambda link, fields: [self.catalog.market_rule(int(fields[1]))],
+            Incoming.REQ_CURRENT_TIME: lambda link, fields: [self._current_time()],
+            **self._market.responders(),
+            **self._orders.responders(),
         }
 
     def _on_start_api(self, link: ClientLink, fields: Fields) -> list[Reply]:
@@ -259,6 +398,10 @@ class FakeTws:
     def _next_valid_id(self) -> Reply:
         """``nextValidId``: the first order id the client may use."""
         return (Outgoing.NEXT_VALID_ID, 1, self.next_order_id)
+
+    def _current_time(self) -> Reply:
+        """``currentTime`` ``[49, 1, epochSeconds]`` on the fake's clock."""
+        return (Outgoing.CURRENT_TIME, 1, int(self.clock().timestamp()))
 
     def _managed_accounts(self) -> Reply:
         """``managedAccounts``: the comma-separated account ids this login may trade."""
@@ -287,9 +430,23 @@ class FakeTws:
         replies.append((Outgoing.ACCOUNT_UPDATE_MULTI_END, 1, request_id))
         return replies
 
-    def _on_executions(self, link: ClientLink, fields: Fields) -> list[Reply]:
-        """``[7, version, reqId, filter...]``: no executions yet, so only the End."""
-        return [(Outgoing.EXECUTION_DATA_END, 1, fields[2])]
+    def _on_contract_details(self, link: ClientLink, fields: Fields) -> list[Reply]:
+        """``[9, 8, reqId, contract(12), includeExpired, secIdType, secId, (issuerId from 176)]``:
+        contractData per match then contractDataEnd, or error 200 (see ``Catalog``)."""
+        reader = FieldReader(fields, start=2)
+        request_id = reader.integer("reqId")
+        contract = WireContract.read(reader)
+        return list(self.catalog.contract_details(request_id, contract))
+
+    def _on_sec_def_opt_params(self, link: ClientLink, fields: Fields) -> list[Reply]:
+        """``[78, reqId, underlyingSymbol, futFopExchange, underlyingSecType, underlyingConId]``:
+        one entry per exchange and trading class of the listed options, then the End."""
+        reader = FieldReader(fields)
+        request_id = reader.integer("reqId")
+        symbol, exchange = reader.text("underlyingSymbol"), reader.text("futFopExchange")
+        reader.text("underlyingSecType")
+        underlying_con_id = reader.integer("underlyingConId")
+        return list(self.catalog.option_parameters(request_id, symbol, exchange, underlying_con_id))
 
 
 def _connection_time() -> str:

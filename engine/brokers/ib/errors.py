@@ -46,8 +46,11 @@ class BrokerMessage:
     link_change: LinkChange | None = None
 
     def __str__(self) -> str:
-        """The readable sentence with the IB code, e.g. ``No market data permission ... (IB 354)``."""
-        return f"{self.text} (IB {self.code})"
+        """The readable sentence with the IB code, e.g. ``No market data permission ... (IB 354)``.
+
+        Code 0 is a message of our own about the link (not from TWS): no code is shown.
+        """
+        return self.text if self.code == 0 else f"{self.text} (IB {self.code})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,79 @@
+"""Recording what the IB feed delivers and replaying it at its real timestamps (never a later one)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine import calendar
+from engine.brokers.ib.recorder import ChainRecorder
+from engine.data.history import MarketHistory, load_history
+from engine.data.recorded import RecordedFeed
+from engine.errors import InputError
+from engine.model import ComboLeg, DataSource, Right
+from engine.store import Store
+from tests.engine.brokers.ib.ib_rig import SIGNAL_DAY, open_rig
+from tests.fake_tws.model_world import script_model_day
+from tests.fake_tws.server import FakeTws
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def history() -> MarketHistory:
+    """Return the bundled history (loaded once)."""
+    return load_history()
+
+
+def test_recorded_snapshots_replay_at_their_own_moments(history: MarketHistory, tmp_path: Path) -> None:
+    first_moment = calendar.session_close(SIGNAL_DAY) - timedelta(minutes=10)
+
+    async def scenario() -> tuple[float, float, float, float]:
+        async with FakeTws() as tws:
+            world = script_model_day(tws, history, SIGNAL_DAY)
+            rig = await open_rig(tws.port, history, tmp_path / "live.sqlite", first_moment)
+            store = Store(tmp_path / "recorded.sqlite")
+            recorder = ChainRecorder(rig.feed, store)
+            expiration = rig.feed.targets[0]
+            con_id = world.con_id(expiration.trading_class, expiration.expiry, 1885.0, "P")
+            assert recorder.record() is not None
+            before = rig.feed.leg_quotes(rig.clock.now(), [short_put(expiration.expiry)])[0]
+            tws.set_quote(con_id, before[0] + 1.0, before[1] + 1.0)  # the market moves
+            await asyncio.sleep(0.1)
+            rig.clock.advance_to(first_moment + timedelta(minutes=5))
+            assert recorder.record() is not None
+            after = rig.feed.leg_quotes(rig.clock.now(), [short_put(expiration.expiry)])[0]
+            store.close()
+            await rig.close()
+            return (*before, *after)
+
+    bid1, ask1, bid2, ask2 = asyncio.run(scenario())
+    assert (bid2, ask2) == (bid1 + 1.0, ask1 + 1.0)
+
+    store = Store(tmp_path / "recorded.sqlite")
+    feed = RecordedFeed(store, history.up_to(SIGNAL_DAY))
+    assert feed.times == [first_moment, first_moment + timedelta(minutes=5)]
+    assert feed.sessions(SIGNAL_DAY, SIGNAL_DAY) == [SIGNAL_DAY]
+    leg = [short_put(feed.chains.expirations(SIGNAL_DAY)[0].expiry)]
+    assert feed.leg_quotes(first_moment - timedelta(seconds=1), leg) is None  # nothing before the first
+    assert feed.leg_quotes(first_moment, leg) == ((bid1, ask1),)
+    assert feed.leg_quotes(first_moment + timedelta(minutes=4, seconds=59), leg) == ((bid1, ask1),)
+    assert feed.leg_quotes(first_moment + timedelta(minutes=5), leg) == ((bid2, ask2),)
+    expiration = feed.chains.expirations(SIGNAL_DAY)[0]
+    chain = feed.slice_at(first_moment + timedelta(minutes=6), expiration, [1885.0, 1.0])
+    assert chain.source is DataSource.RECORDED
+    assert chain.puts.bid[1] == bid2
+    assert list(chain.strikes) == [1.0, 1885.0]
+    assert math.isnan(chain.puts.bid[0])  # a strike the snapshot does not hold: not quoted
+    with pytest.raises(InputError, match="no recorded"):
+        feed.slice_at(first_moment - timedelta(hours=1), expiration, [1885.0])
+    store.close()
+
+
+def short_put(expiry):
+    """Return the 1885 put of the target expiry (the 2015-02-20 SPX monthly)."""
+    return ComboLeg(Right.PUT, 1885.0, expiry, -1, "SPX")
