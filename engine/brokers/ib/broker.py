@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from ib_async import Fill as IbFill
 from ib_async import LimitOrder, Trade
@@ -55,7 +56,7 @@ from engine.brokers.ib.contracts import (
 )
 from engine.brokers.ib.walk import WalkParams, combo_market, walked_price
 from engine.clock import MARKET_TZ
-from engine.model import Fill, Order, OrderStatus, OrderUpdate
+from engine.model import ComboLeg, Fill, Order, OrderStatus, OrderUpdate
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,15 @@ class _Tracked:
 
 
 LiveConfirmation = Callable[[Order], bool]
+
+
+@runtime_checkable
+class StreamingQuotes(Protocol):
+    """A quote source that can start streaming legs it does not stream yet (the IB feed)."""
+
+    async def stream(self, legs: Sequence[ComboLeg]) -> None:
+        """Subscribe to `legs` if they are not streamed."""
+        ...
 
 
 class IbBroker:
@@ -264,6 +274,8 @@ class IbBroker:
                 return
         if self._trade_of(order.order_id) is not None:
             return
+        if isinstance(self.quotes, StreamingQuotes):
+            await self.quotes.stream(order.legs)  # the walk prices on the legs' own quotes
         price = self._walked(tracked, self._moment or order.created_at)
         price = order.limit_price if price is None else price
         bag = bag_contract(order.underlying, order.legs, self.contracts)

@@ -176,6 +176,13 @@ class IbFeed:
             self._watched.add(calendar.expiration_of(leg.expiry, leg.trading_class))
             self._watched_legs.add(replace(leg, ratio=-1))
 
+    async def stream(self, legs: Sequence[ComboLeg]) -> None:
+        """Stream these legs now if they are not (an order's legs outside the band): the walk needs them."""
+        self.watch(legs)
+        missing = [leg for leg in legs if _leg_key(self.underlying, leg) not in self._options]
+        if missing and self.connection.connected:
+            await self._stream_contracts([option_contract(self.underlying, leg) for leg in missing])
+
     def strikes_for(self, expiration: Expiration, spot: float) -> list[float]:
         """Return the listed strikes of an expiry to stream: inside the band, nearest the index first."""
         listed = self.listed.get(expiration, ())
@@ -199,6 +206,10 @@ class IbFeed:
                                expiration.trading_class)
                 wanted.append(option_contract(self.underlying, leg))
         wanted += [option_contract(self.underlying, leg) for leg in sorted(self._watched_legs, key=str)]
+        await self._stream_contracts(wanted)
+
+    async def _stream_contracts(self, wanted: Sequence[Contract]) -> None:
+        """Qualify the options not streamed yet and subscribe to them; wait for their first quotes."""
         unique = {contract_key(c): c for c in wanted if contract_key(c) not in self._options}
         answers = await self.ib.qualifyContractsAsync(*unique.values())
         qualified = [c for c in answers if c is not None and c.conId]
@@ -292,9 +303,7 @@ class IbFeed:
         """Return (bid, ask) per leg from the stream, None when a leg is not streamed or quoted."""
         quotes = []
         for leg in legs:
-            key = (leg.trading_class or self.underlying, leg.expiry, float(leg.strike),
-                   "C" if leg.right is Right.CALL else "P")
-            bid, ask = _quote_of(self._options.get(key))
+            bid, ask = _quote_of(self._options.get(_leg_key(self.underlying, leg)))
             if not (math.isfinite(bid) and math.isfinite(ask)):
                 return None
             quotes.append((bid, ask))
@@ -338,6 +347,11 @@ class IbChains:
         """Return the streamed strikes of one expiry, priced now."""
         feed = self.feed
         return feed.slice_at(feed.now(), expiration, feed.streamed_strikes(expiration))
+
+
+def _leg_key(underlying: str, leg: ComboLeg) -> tuple[str, date, float, str]:
+    right = "C" if leg.right is Right.CALL else "P"
+    return (leg.trading_class or underlying, leg.expiry, float(leg.strike), right)
 
 
 def _finite_positive(value: float | None) -> float:
