@@ -19,8 +19,17 @@ import numpy as np
 
 from engine import calendar
 from engine.errors import InputError
-from engine.model import ChainSlice, DataSource, Expiration, FloatArray, SideQuotes
+from engine.model import ChainSlice, ComboLeg, DataSource, Expiration, FloatArray, Leg, SideQuotes
 from engine.pricing import bsm_greeks, implied_vol
+
+
+def quoted_leg(leg: ComboLeg, side: SideQuotes, index: int) -> Leg:
+    """Return one leg as quoted in row `index` of a chain side (bid, ask, mid, IV, Greeks)."""
+    def at(column: FloatArray) -> float:
+        return float(column[index])
+
+    return Leg(leg.right, leg.strike, leg.expiry, leg.ratio, at(side.bid), at(side.ask), at(side.mid),
+               at(side.iv), at(side.delta), at(side.gamma), at(side.theta), at(side.vega), leg.trading_class)
 
 
 def clean_quotes(bid: FloatArray, ask: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -47,10 +56,9 @@ def priced_side(is_call: bool, spot: float, strikes: FloatArray, t: float, rate:
     valid = np.isfinite(iv)
     greeks = bsm_greeks(rights, spot_a, strikes, t_a, rate, dividend_yield, np.where(valid, iv, 0.0))
     oi = np.full(n, np.nan) if open_interest is None else np.asarray(open_interest, dtype=np.float64)
-    return SideQuotes(bid, ask, mid, iv,
-                      *(np.where(valid, getattr(greeks, name), np.nan) for name in ("delta", "gamma", "theta",
-                                                                                  "vega")),
-                      open_interest=oi)
+    delta, gamma, theta, vega = (np.where(valid, getattr(greeks, name), np.nan)
+                                 for name in ("delta", "gamma", "theta", "vega"))
+    return SideQuotes(bid, ask, mid, iv, delta, gamma, theta, vega, oi)
 
 
 def quoted_slice(underlying: str, expiration: Expiration, as_of: datetime, spot: float, rate: float,

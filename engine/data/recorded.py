@@ -24,6 +24,7 @@ import numpy as np
 from engine import calendar
 from engine.brokers.base import Quote
 from engine.data.history import MarketHistory
+from engine.data.quoted import quoted_leg
 from engine.errors import InputError
 from engine.model import (
     Chain,
@@ -37,8 +38,6 @@ from engine.model import (
     SideQuotes,
 )
 from engine.store import QUOTE_FIELDS, Store
-
-LEG_FIELDS = ("bid", "ask", "mid", "iv", "delta", "gamma", "theta", "vega")
 
 
 class RecordedFeed:
@@ -97,10 +96,10 @@ class RecordedFeed:
                 return None
             side = _subset(found, [leg.strike])
             quotes = side.calls if leg.right is Right.CALL else side.puts
-            values = [float(getattr(quotes, name)[0]) for name in LEG_FIELDS]
-            if not math.isfinite(values[2]):
+            quoted = quoted_leg(leg, quotes, 0)
+            if not math.isfinite(quoted.mid):
                 return None
-            out.append(Leg(leg.right, leg.strike, leg.expiry, leg.ratio, *values, leg.trading_class))
+            out.append(quoted)
         return tuple(out)
 
     def leg_quotes(self, moment: datetime, legs: Sequence[ComboLeg]) -> tuple[Quote, ...] | None:

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from ib_async import IB, LimitOrder, Trade
 from ib_async import Fill as IbFill
-from ib_async import LimitOrder, Trade
 
 from engine.brokers.base import QuoteSource
 from engine.brokers.ib.connection import IbConnection
@@ -53,6 +53,7 @@ from engine.brokers.ib.contracts import (
     leg_key,
     net_of_leg_prices,
     option_contract,
+    qualified_only,
 )
 from engine.brokers.ib.walk import WalkParams, combo_market, walked_price
 from engine.clock import MARKET_TZ
@@ -123,7 +124,7 @@ class IbBroker:
         connection.on_ready.append(self._on_ready)
 
     @property
-    def ib(self):
+    def ib(self) -> IB:
         """Return the connection's ib_async client."""
         return self.connection.ib
 
@@ -264,8 +265,7 @@ class IbBroker:
         missing = self.contracts.missing(order.legs)
         if missing:
             wanted = [option_contract(order.underlying, leg) for leg in missing]
-            qualified = await self.ib.qualifyContractsAsync(*wanted)
-            self.contracts.add(c for c in qualified if c is not None)
+            self.contracts.add(qualified_only(await self.ib.qualifyContractsAsync(*wanted)))
             still = self.contracts.missing(order.legs)
             if still:
                 keys = ", ".join(str(leg_key(order.underlying, leg)) for leg in still)

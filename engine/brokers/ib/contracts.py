@@ -100,6 +100,11 @@ class ContractBook:
         return len(self._known)
 
 
+def qualified_only(answers: Iterable[object]) -> list[Contract]:
+    """Return the contracts ib_async's qualifyContractsAsync qualified (None or ambiguous lists dropped)."""
+    return [c for c in answers if isinstance(c, Contract) and c.conId]
+
+
 def bag_contract(underlying: str, legs: Sequence[ComboLeg], book: ContractBook) -> Bag:
     """Return the BAG for `legs` (every leg qualified: KeyError names the first that is not)."""
     combo = []
@@ -109,7 +114,7 @@ def bag_contract(underlying: str, legs: Sequence[ComboLeg], book: ContractBook) 
             raise KeyError(f"leg {leg_key(underlying, leg)} is not qualified")
         action = BUY if leg.ratio > 0 else SELL
         combo.append(IbComboLeg(conId=option.conId, ratio=abs(leg.ratio), action=action, exchange=EXCHANGE))
-    return Bag(symbol=underlying, exchange=EXCHANGE, currency=CURRENCY, comboLegs=combo)
+    return Bag(symbol=underlying, exchange=EXCHANGE, currency=CURRENCY, comboLegs=combo)  # type: ignore[no-untyped-call]
 
 
 def ib_limit_of(net: float) -> float:

@@ -33,16 +33,23 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import numpy as np
-from ib_async import Contract, Ticker
+from ib_async import IB, Contract, OptionChain, Ticker
 
 from engine import calendar
 from engine.brokers.base import Quote
 from engine.brokers.ib.connection import IbConnection, TimedMessage
-from engine.brokers.ib.contracts import ContractBook, contract_key, expiry_of, index_contract, option_contract
+from engine.brokers.ib.contracts import (
+    ContractBook,
+    contract_key,
+    expiry_of,
+    index_contract,
+    option_contract,
+    qualified_only,
+)
 from engine.config import UnderlyingParams
 from engine.data import rates
 from engine.data.history import MarketHistory
-from engine.data.quoted import quoted_slice
+from engine.data.quoted import quoted_leg, quoted_slice
 from engine.errors import InputError
 from engine.model import ChainSlice, ComboLeg, DataSource, Expiration, Leg, Right, SideQuotes
 from engine.strategy.spreads import select_expiry
@@ -54,7 +61,6 @@ VIX_FAMILY = ("VIX", "VIX9D", "VIX3M")
 LIVE, DELAYED = 1, 3
 NOT_ENTITLED = {354, 10089, 10167, 10168}
 SPOT_WAIT_S = 5.0
-LEG_FIELDS = ("bid", "ask", "mid", "iv", "delta", "gamma", "theta", "vega")
 INDEX_PREFIXES = (("VIX", "vix"), ("VIX9D", "vix9d"), ("VIX3M", "vix3m"))
 QUOTES_WAIT_S = 2.0  # some far strikes may never be quoted: do not wait longer
 
@@ -104,7 +110,7 @@ class IbFeed:
         connection.on_message.append(self._on_message)
 
     @property
-    def ib(self):
+    def ib(self) -> IB:
         """Return the connection's ib_async client."""
         return self.connection.ib
 
@@ -133,12 +139,10 @@ class IbFeed:
 
     async def _subscribe_indices(self) -> None:
         wanted = [index_contract(symbol) for symbol in (self.underlying, *VIX_FAMILY)]
-        qualified = await self.ib.qualifyContractsAsync(*wanted)
-        for contract in qualified:
-            if contract is not None and contract.conId:
-                if contract.symbol == self.underlying:
-                    self._underlying_con_id = contract.conId
-                self._index[contract.symbol] = self.ib.reqMktData(contract, "", False, False)
+        for contract in qualified_only(await self.ib.qualifyContractsAsync(*wanted)):
+            if contract.symbol == self.underlying:
+                self._underlying_con_id = contract.conId
+            self._index[contract.symbol] = self.ib.reqMktData(contract, "", False, False)
 
     async def _wait_for_spot(self) -> float:
         waited = 0.0
@@ -151,14 +155,14 @@ class IbFeed:
         if not self._underlying_con_id:
             return
         found = await self.ib.reqSecDefOptParamsAsync(self.underlying, "", "IND", self._underlying_con_id)
-        by_class: dict[str, object] = {}
+        by_class: dict[str, OptionChain] = {}
         for chain in found:  # one entry per exchange and class: prefer SMART's
             if chain.tradingClass not in by_class or chain.exchange == "SMART":
                 by_class[chain.tradingClass] = chain
         listed: dict[Expiration, tuple[float, ...]] = {}
         for trading_class, chain in by_class.items():
-            strikes = tuple(sorted(float(k) for k in chain.strikes))  # type: ignore[attr-defined]
-            for text in chain.expirations:  # type: ignore[attr-defined]
+            strikes = tuple(sorted(float(k) for k in chain.strikes))
+            for text in chain.expirations:
                 listed[calendar.expiration_of(expiry_of(text), trading_class)] = strikes
         self.listed = listed
 
@@ -167,7 +171,8 @@ class IbFeed:
         alive = [e for e in self.listed if e.settles_at > self.now()]
         chosen = select_expiry(alive, today, self.params)
         targets = [] if chosen is None else [chosen]
-        targets += sorted(e for e in self._watched if e in self.listed and e not in targets)
+        watched = [e for e in self._watched if e in self.listed and e not in targets]
+        targets += sorted(watched, key=lambda e: (e.settles_at, e.trading_class))
         return targets
 
     def watch(self, legs: Sequence[ComboLeg]) -> None:
@@ -211,8 +216,7 @@ class IbFeed:
     async def _stream_contracts(self, wanted: Sequence[Contract]) -> None:
         """Qualify the options not streamed yet and subscribe to them; wait for their first quotes."""
         unique = {contract_key(c): c for c in wanted if contract_key(c) not in self._options}
-        answers = await self.ib.qualifyContractsAsync(*unique.values())
-        qualified = [c for c in answers if c is not None and c.conId]
+        qualified = qualified_only(await self.ib.qualifyContractsAsync(*unique.values()))
         self.contracts.add(qualified)
         for contract in qualified:
             self._options[contract_key(contract)] = self.ib.reqMktData(contract, GENERIC_TICKS, False, False)
@@ -294,9 +298,7 @@ class IbFeed:
             side = chain.calls if leg.right is Right.CALL else chain.puts
             if not math.isfinite(float(side.mid[0])):
                 return None
-            out.append(Leg(leg.right, leg.strike, leg.expiry, leg.ratio,
-                           *(float(getattr(side, name)[0]) for name in LEG_FIELDS),
-                           leg.trading_class))
+            out.append(quoted_leg(leg, side, 0))
         return tuple(out)
 
     def leg_quotes(self, moment: datetime, legs: Sequence[ComboLeg]) -> tuple[Quote, ...] | None:
