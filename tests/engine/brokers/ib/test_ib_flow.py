@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.brokers.ib.positions import check_positions
 from engine.data.history import MarketHistory, load_history
 from engine.desk import Desk
 from engine.model import CandidateStatus, DataSource, OrderStatus, Right
@@ -28,6 +29,7 @@ from tests.engine.brokers.ib.ib_rig import (
     IbRig,
     entry_moment,
     open_rig,
+    until,
 )
 from tests.fake_tws.model_world import ModelWorld, script_model_day
 from tests.fake_tws.server import FakeTws
@@ -136,6 +138,9 @@ def test_connect_chain_quotes_signal_approve_bag_walk_fill_position(history: Mar
             assert [p.position.position_id for p in positions] == [POSITION]
             assert positions[0].position.contracts == order.contracts
             assert positions[0].position.entry_credit == pytest.approx(target)
+            # IB's positions (pushed as the fill happened) add up to the journal's, option by option
+            await until(lambda: len(rig.connection.ib.positions()) == 2, "IB's position updates")
+            assert check_positions(rig.connection, rig.journal) == []
             await rig.close()
 
     asyncio.run(scenario())

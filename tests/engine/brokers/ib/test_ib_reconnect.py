@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from engine import calendar
 from engine.brokers.ib.connection import LinkState
+from engine.brokers.ib.positions import check_positions
 from engine.data.history import MarketHistory, load_history
 from engine.desk import Desk
 from engine.model import OrderStatus
@@ -154,3 +155,20 @@ async def until_filled(rig: IbRig, moment) -> None:
         if rig.journal.order(ORDER).status is OrderStatus.FILLED:
             return
     raise AssertionError(f"not filled: {rig.journal.order(ORDER)}")
+
+
+def test_positions_ib_holds_that_the_journal_does_not_are_reported(history: MarketHistory,
+                                                                   tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with FakeTws() as tws:
+            world = script_model_day(tws, history, SIGNAL_DAY)
+            stray = tws.catalog.contracts[world.con_id("SPX", date(2015, 2, 20), 1800.0, "P")]
+            tws.positions.append((stray, -3.0, 250.0))  # e.g. sold by hand in TWS
+            before_close = calendar.session_close(SIGNAL_DAY) - timedelta(seconds=5)
+            rig = await open_rig(tws.port, history, tmp_path / "live.sqlite", before_close)
+            found = check_positions(rig.connection, rig.journal)
+            assert found == ["SPX 2015-02-20 1800P: IB holds -3, the journal +0"]
+            assert "[RECONCILE] position mismatch: SPX 2015-02-20 1800P" in rig.journal.log_tail(1)[0][2]
+            await rig.close()
+
+    asyncio.run(scenario())
