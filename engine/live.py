@@ -4,7 +4,9 @@ A replay jumps from step to step; a live session lives between them. Every `tick
 reads the clock and
 
 * runs each scheduled step whose moment has come (the entry window, the close) that the journal's
-  cursor has not done yet: the same steps, the same code as a replay;
+  cursor has not done yet: the same steps, the same code as a replay. A terminal started late runs
+  the day's past steps at once (at 15:59 the 10:30 entry window still expires yesterday's
+  unapproved candidates; its orders would already be past their time in force);
 * calls `TradingSession.work_orders(now)`: journaled orders go out, the IB broker steps its price
   walks and the broker's reports (acceptances, fills, cancels) are booked.
 
@@ -46,7 +48,8 @@ class LiveRunner:
         for step in self.session.pending_steps(day, day):
             if step.moment > now:
                 break
-            self.session.clock.advance_to(step.moment)
+            if step.moment > self.session.clock.now():  # a step already past (started late) runs now
+                self.session.clock.advance_to(step.moment)
             self.session.run_step(step)
             ran += 1
         self.session.clock.advance_to(max(now, self.session.clock.now()))

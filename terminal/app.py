@@ -4,6 +4,10 @@ The window is shown and painted before anything slow happens (no pandas, no numb
 path to the first paint); the history, the kernel warm-up and the first snapshot follow
 behind it (see terminal.controller).
 
+Live mode (terminal.live_mode): the Broker menu connects to Interactive Brokers and swaps the
+desk from the replay to a live session; ``--ib HOST:PORT`` does so at start (``--as-of`` parks the
+live clock at a moment and lets it run on from there).
+
 Measurement hooks: with ``OPTIMUS_FIRST_PAINT_MARKER=1`` the process prints
 ``FIRST_PAINT <time.time()>`` when the main window first paints and ``READY <time.time()>``
 when both panels show their data; ``exit_after_first_paint`` stops right after the first.
@@ -19,7 +23,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,8 +36,10 @@ from terminal.qt_compat import check_bindings, quiet_known_qt_messages
 from terminal.theme import Theme, apply_theme, load_theme
 
 if TYPE_CHECKING:
+    from engine.model.connection import IbSettings
     from terminal.controller import TerminalController
     from terminal.desk_bridge import DeskBridge
+    from terminal.live_mode import LiveMode
 
 MARKER_ENV = "OPTIMUS_FIRST_PAINT_MARKER"
 Value = TypeVar("Value")
@@ -53,6 +59,8 @@ class LaunchOptions:
     journal: Path | None = None  # resume this replay journal (default: a new one)
     approve_all: bool = False  # approve every candidate at once, as a headless replay does
     theme: str = "dark"
+    ib: IbSettings | None = None  # connect to Interactive Brokers at start (--ib HOST:PORT)
+    as_of: datetime | None = None  # the live clock starts here and runs on (default: the wall clock)
 
     @property
     def window_size(self) -> tuple[int, int]:
@@ -161,6 +169,19 @@ async def start_desk(window: MainWindow, controller: TerminalController,
     return bridge
 
 
+def open_live_mode(window: MainWindow, controller: TerminalController, bridge: DeskBridge,
+                   options: LaunchOptions) -> LiveMode:
+    """Enable the Broker menu: live mode, ready to take the desk from the replay `bridge`."""
+    from engine.model.connection import IbSettings
+    from terminal.live_mode import LiveMode, LiveOptions
+
+    assert controller.history is not None  # start_desk loaded it
+    # A screenshot leaves nothing behind: its live journal goes beside its temporary replay journal.
+    folder = options.journal.parent / "live" if options.screenshot and options.journal else None
+    live = LiveOptions(options.ib or IbSettings(), options.as_of, folder)
+    return LiveMode(window, controller.history, bridge, controller, live)
+
+
 def _settle(future: asyncio.Future[Value], value: Value) -> None:
     if not future.done():
         future.set_result(value)
@@ -186,6 +207,8 @@ async def _take_screenshot(window: MainWindow, controller: TerminalController,
         bridge = await start_desk(window, controller, options)
     except OptimusError as error:
         return _report(error)
+    if options.ib is not None:
+        return await _take_live_screenshot(window, controller, bridge, options)
     _marker("READY")
     await controller.wait_idle()
     bridge.refresh()
@@ -196,6 +219,33 @@ async def _take_screenshot(window: MainWindow, controller: TerminalController,
     await bridge.aclose()
     bridge.session.journal.store.close()
     return code
+
+
+async def _take_live_screenshot(window: MainWindow, controller: TerminalController, bridge: DeskBridge,
+                                options: LaunchOptions) -> int:
+    """Connect to IB, wait for its chain, then take the picture (the replay only warmed things up)."""
+    from engine.errors import OptimusError
+
+    assert options.ib is not None
+    assert options.screenshot is not None
+    live = open_live_mode(window, controller, bridge, options)
+    try:
+        if not await live.connect_broker(options.ib):
+            return _report(OptimusError(live.last_error))
+        try:
+            await live.wait_chain()
+        except TimeoutError as error:
+            return _report(error)
+        _marker("READY")
+        assert live.bridge is not None
+        live.bridge.refresh()
+        live.bridge.flush()
+        for _ in range(10):  # let deferred work (the chart, centring the chain, repaints) run first
+            await asyncio.sleep(0.05)
+        return save_screenshot(window, options.screenshot)
+    finally:
+        await live.aclose()
+        bridge.session.journal.store.close()
 
 
 def save_screenshot(window: MainWindow, path: Path) -> int:
@@ -231,7 +281,11 @@ async def _run_interactive(window: MainWindow, controller: TerminalController,
         # open(), not exec(): a nested modal loop would re-enter the asyncio loop.
         box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, str(error), parent=window)
         box.open()
+        await closed
+        return 1
+    live = open_live_mode(window, controller, start.result(), options)
+    if options.ib is not None:
+        live.request_connect(options.ib, ask_on_failure=True)
     await closed
-    if error is None:
-        await start.result().aclose()
-    return 0 if error is None else 1
+    await live.aclose()
+    return 0

@@ -1,7 +1,9 @@
 """The ``optimus`` command.
 
 ``optimus [--date YYYY-MM-DD]`` opens the terminal; ``optimus --screenshot FILE [--date ...]
-[--size WxH]`` renders it off screen and writes a PNG. Subcommands (``optimus warmup`` now;
+[--size WxH]`` renders it off screen and writes a PNG. ``--ib HOST:PORT [--client-id N]
+[--read-only] [--as-of ISO-DATETIME]`` connects to Interactive Brokers at start and takes the desk
+live (a screenshot is then taken once IB's chain is in). Subcommands (``optimus warmup`` now;
 ``evaluate`` and ``backtest`` later) are registered in COMMANDS: the window's options live on the
 top-level parser, so a bare ``optimus`` and ``optimus --screenshot`` keep working whatever
 subcommands are added.
@@ -18,13 +20,14 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminal import cli_session
 
 if TYPE_CHECKING:  # the window's modules load Qt: import them only when a window is wanted
+    from engine.model.connection import IbSettings
     from terminal.app import LaunchOptions
 
 PROG = "optimus"
@@ -144,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="window size in pixels (default 1600x960)")
     window.add_argument("--exit-after-first-paint", action="store_true",
                         help="exit as soon as the window has painted (start-up measurement)")
+    live = parser.add_argument_group("live (Interactive Brokers)")
+    live.add_argument("--ib", metavar="HOST:PORT",
+                      help="connect to TWS or IB Gateway at start and trade live (TWS paper: 127.0.0.1:7497)")
+    live.add_argument("--client-id", type=int, metavar="N",
+                      help="API client id of the --ib connection (default 17; unique per connection)")
+    live.add_argument("--read-only", action="store_true",
+                      help="--ib with IB's read-only API: market data and the account, no orders")
+    live.add_argument("--as-of", metavar="ISO-DATETIME",
+                      help="start the live clock at this moment (New York time unless a zone is given) and "
+                           "let it run on with the wall clock, e.g. to trade a recorded or scripted day")
     commands = parser.add_subparsers(dest="command", metavar="[COMMAND]", title="commands")
     for command in COMMANDS:
         sub = commands.add_parser(command.name, help=command.help, description=command.help)
@@ -196,10 +209,34 @@ def _window_options(parser: argparse.ArgumentParser, arguments: argparse.Namespa
             parser.exit(EXIT_USAGE, f"{PROG}: error: {problem}\n")
     first = _window_date(parser, arguments.replay_from, "--from")
     last = _window_date(parser, arguments.replay_to, "--to")
+    ib, as_of = _live_options(parser, arguments)
     return LaunchOptions(day=day, screenshot=arguments.screenshot, size=arguments.size, first=first,
                          last=last, journal=arguments.replay_journal, approve_all=arguments.approve_all,
                          theme=arguments.theme,
-                         exit_after_first_paint=arguments.exit_after_first_paint)
+                         exit_after_first_paint=arguments.exit_after_first_paint, ib=ib, as_of=as_of)
+
+
+def _live_options(parser: argparse.ArgumentParser,
+                  arguments: argparse.Namespace) -> tuple[IbSettings | None, datetime | None]:
+    """Return the --ib connection settings and the --as-of moment (exits with a message when invalid)."""
+    if arguments.ib is None and arguments.as_of is None and arguments.client_id is None \
+            and not arguments.read_only:
+        return None, None  # the usual start: nothing of live mode is imported before the first paint
+    from engine.errors import InputError
+    from engine.model.connection import IbSettings
+    from terminal.live_setup import parse_as_of, parse_ib_address
+
+    if arguments.ib is None and (arguments.client_id is not None or arguments.read_only):
+        parser.exit(EXIT_USAGE, f"{PROG}: error: --client-id and --read-only apply to an --ib connection\n")
+    try:
+        as_of = None if arguments.as_of is None else parse_as_of(arguments.as_of)
+        if arguments.ib is None:
+            return None, as_of
+        host, port = parse_ib_address(arguments.ib)
+        client_id = IbSettings().client_id if arguments.client_id is None else arguments.client_id
+        return IbSettings(host, port, client_id, read_only=arguments.read_only), as_of
+    except InputError as error:
+        parser.exit(EXIT_USAGE, f"{PROG}: error: {error}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command is not None:
         used = [flag for flag, value in (("--date", arguments.date), ("--screenshot", arguments.screenshot),
-                                         ("--size", arguments.size)) if value is not None]
+                                         ("--size", arguments.size), ("--ib", arguments.ib),
+                                         ("--as-of", arguments.as_of)) if value is not None]
         if used:
             parser.error(f"{', '.join(used)} apply to the window, not to '{arguments.command}'")
         return int(arguments.run(arguments))

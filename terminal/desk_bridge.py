@@ -10,6 +10,10 @@
   a nested modal loop would re-enter the asyncio loop.
 * **Replay.** Play runs the session's steps on the replay clock as a task on the loop; pause
   cancels it between steps (a step is never cut in half: steps are synchronous).
+* **Live** (``live=True``, terminal.live_setup): the session is driven by the live runner, not by
+  the replay controls: no Replay menu, the replay panel's intents are not wired, the chain is fed
+  by the live feed (not by the replay day), and the status bar names the broker link
+  (``IB · paper · DU1234567 · connected``). `detach` unwires a bridge that another replaces.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
 
 from engine import calendar
 from engine.clock import MARKET_TZ
@@ -33,11 +39,14 @@ from engine.events import DeskEvent, EventHub, EventKind
 from engine.model import Right, Structure
 from engine.model.desk import CandidateEdit, ConnectionView, DeskView, OrderTicket, ReplayView, RollRequest
 from engine.risk_graph import risk_graph_of
-from engine.session import TradingSession
+from engine.session import TradingSession, position_id_of
 from terminal import docks
 from terminal.main_window import MainWindow
 from widgets.order_ticket import OrderTicketDialog
 from widgets.roll_dialog import RollDialog
+
+if TYPE_CHECKING:  # ib_async loads only when the desk goes live
+    from engine.brokers.ib.broker import LiveConfirmations
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 100  # at most ten repaints a second (DESIGN.md, throttled GUI updates)
@@ -55,6 +64,8 @@ class DeskBridge(QObject):
             (the chain and chart show that close: nothing after the replay clock).
         sig_expiry_wanted(object): the trader selected a candidate or position; carries its
             ``Expiration`` so the chain shows the expiry whose strikes are highlighted.
+
+    In live mode (``live=True``) `first` and `last` are the live session's day.
     """
 
     sig_view_shown = Signal(object)
@@ -62,10 +73,17 @@ class DeskBridge(QObject):
     sig_expiry_wanted = Signal(object)
 
     def __init__(self, window: MainWindow, session: TradingSession, first: date, last: date,
-                 dataset: str, connection: ConnectionView) -> None:
+                 dataset: str, connection: ConnectionView, live: bool = False,
+                 confirmations: LiveConfirmations | None = None, live_account: str = "") -> None:
         super().__init__(window)
         self.window, self.session = window, session
         self.first, self.last, self.dataset, self.connection = first, last, dataset, connection
+        self.live = live
+        self.confirmations = confirmations  # a LIVE account: each ticket confirms its own order
+        self.live_account = live_account
+        self._links: list[QMetaObject.Connection] = []  # the panels' intents wired here (detach)
+        self._menus: list[QMenu] = []
+        self._actions: list[QAction] = []
         self.hub = EventHub()
         self.desk = Desk(session, self.hub)
         self.view: DeskView | None = None
@@ -91,15 +109,18 @@ class DeskBridge(QObject):
     def _install_actions(self) -> None:
         """Add the Trade and Replay menus; their shortcuts work wherever the focus is in the window."""
         candidates, replay = self.panel(docks.CANDIDATES), self.panel(docks.REPLAY)
-        menus = (
+        menus = [
             ("&Trade", (("&Approve selected candidate…", SHORTCUTS["approve"], candidates.approve_selected),
                         ("&Reject selected candidate", SHORTCUTS["reject"], candidates.reject_selected))),
             ("&Replay", (("&Play / pause", SHORTCUTS["play"], replay.toggle_play),
                          ("&Step one session", SHORTCUTS["step"], replay.step),
                          ("&Next signal", SHORTCUTS["next_signal"], replay.next_signal))),
-        )
+        ]
+        if self.live:
+            menus.pop()  # the live runner drives the session: nothing to play or step
         for title, entries in menus:
             menu = self.window.menuBar().addMenu(title)
+            self._menus.append(menu)
             for text, keys, slot in entries:
                 action = QAction(text, self.window)
                 action.setShortcut(QKeySequence(keys))
@@ -107,6 +128,7 @@ class DeskBridge(QObject):
                 action.triggered.connect(slot)
                 menu.addAction(action)
                 self.window.addAction(action)
+                self._actions.append(action)
 
     # --- panels -------------------------------------------------------------------------------
 
@@ -116,27 +138,59 @@ class DeskBridge(QObject):
 
     def _connect_panels(self) -> None:
         p = self.panel
-        p(docks.CANDIDATES).sig_approve_requested.connect(self.request_approval)
-        p(docks.CANDIDATES).sig_reject_requested.connect(self.reject)
-        p(docks.CANDIDATES).sig_candidate_selected.connect(lambda cid: self._select("candidate", cid))
-        p(docks.POSITIONS).sig_close_requested.connect(self.request_close)
-        p(docks.POSITIONS).sig_close_all_requested.connect(self.request_close_all)
-        p(docks.POSITIONS).sig_roll_requested.connect(self.request_roll)
-        p(docks.POSITIONS).sig_exit_mode_changed.connect(self._guard(self.desk.set_exit_mode))
-        p(docks.POSITIONS).sig_position_selected.connect(lambda pid: self._select("position", pid))
-        p(docks.ORDERS).sig_cancel_requested.connect(self._guard(self.desk.cancel))
-        p(docks.ORDERS).sig_modify_requested.connect(self.request_modify)
-        p(docks.BREAKER).sig_halt_requested.connect(lambda why: self._confirm_breaker("halt", why))
-        p(docks.BREAKER).sig_resume_requested.connect(lambda why: self._confirm_breaker("resume", why))
-        p(docks.RISK_GRAPH).sig_date_chosen.connect(self._choose_risk_date)
-        p(docks.CHAIN).sig_strike_clicked.connect(self.propose_spread)
+        wiring: list[tuple[SignalInstance, Callable[..., object]]] = [
+            (p(docks.CANDIDATES).sig_approve_requested, self.request_approval),
+            (p(docks.CANDIDATES).sig_reject_requested, self.reject),
+            (p(docks.CANDIDATES).sig_candidate_selected, lambda cid: self._select("candidate", cid)),
+            (p(docks.POSITIONS).sig_close_requested, self.request_close),
+            (p(docks.POSITIONS).sig_close_all_requested, self.request_close_all),
+            (p(docks.POSITIONS).sig_roll_requested, self.request_roll),
+            (p(docks.POSITIONS).sig_exit_mode_changed, self._guard(self.desk.set_exit_mode)),
+            (p(docks.POSITIONS).sig_position_selected, lambda pid: self._select("position", pid)),
+            (p(docks.ORDERS).sig_cancel_requested, self._guard(self.desk.cancel)),
+            (p(docks.ORDERS).sig_modify_requested, self.request_modify),
+            (p(docks.BREAKER).sig_halt_requested, lambda why: self._confirm_breaker("halt", why)),
+            (p(docks.BREAKER).sig_resume_requested, lambda why: self._confirm_breaker("resume", why)),
+            (p(docks.RISK_GRAPH).sig_date_chosen, self._choose_risk_date),
+            (p(docks.CHAIN).sig_strike_clicked, self.propose_spread),
+        ]
         replay = p(docks.REPLAY)
-        replay.sig_play_requested.connect(lambda: self.play(until_signal=False))
-        replay.sig_pause_requested.connect(self.pause)
-        replay.sig_step_requested.connect(self.step)
-        replay.sig_next_signal_requested.connect(lambda: self.play(until_signal=True))
-        replay.sig_speed_chosen.connect(self.set_speed)
-        replay.sig_range_chosen.connect(self._choose_range)
+        if not self.live:
+            wiring += [
+                (replay.sig_play_requested, lambda: self.play(until_signal=False)),
+                (replay.sig_pause_requested, self.pause),
+                (replay.sig_step_requested, self.step),
+                (replay.sig_next_signal_requested, lambda: self.play(until_signal=True)),
+                (replay.sig_speed_chosen, self.set_speed),
+                (replay.sig_range_chosen, self._choose_range),
+            ]
+        self._links = [signal.connect(slot) for signal, slot in wiring]
+
+    def detach(self) -> None:
+        """Unwire the panels' intents and remove this bridge's menus (another bridge takes the window).
+
+        Call after `aclose`; the panels keep what they show until the next bridge shows its view.
+        """
+        self._timer.stop()
+        for link in self._links:
+            QObject.disconnect(link)
+        self._links = []
+        for action in self._actions:
+            self.window.removeAction(action)
+        for menu in self._menus:
+            self.window.menuBar().removeAction(menu.menuAction())
+            menu.deleteLater()
+        self._actions, self._menus = [], []
+
+    def set_connection(self, connection: ConnectionView) -> None:
+        """Show another state of the broker link (live mode: connected or not, delayed data)."""
+        if connection != self.connection:
+            self.connection = connection
+            self._dirty = True
+
+    def invalidate(self) -> None:
+        """Rebuild the view at the next refresh (live mode: quotes and the clock moved, no event said so)."""
+        self._dirty = True
 
     def _on_event(self, event: DeskEvent) -> None:
         self._dirty = True
@@ -164,7 +218,9 @@ class DeskBridge(QObject):
         replaces whatever of the older one is still queued.
         """
         p = self.panel
-        self._pending = [
+        # Live: no replay to show, and the live feed (not the replay day) feeds the chain and chart.
+        replay = not self.live
+        pending: list[Callable[[], object] | None] = [
             lambda: p(docks.CANDIDATES).set_candidates(view.candidates),
             lambda: p(docks.POSITIONS).set_positions(view.positions),
             lambda: p(docks.ORDERS).set_orders(view.orders),
@@ -174,12 +230,13 @@ class DeskBridge(QObject):
             lambda: p(docks.LOG).set_lines(view.log),
             lambda: p(docks.EQUITY).set_curve(view.equity_curve),
             lambda: p(docks.CHART).set_marks(view.marks),
-            lambda: p(docks.REPLAY).set_replay(view.replay),
+            (lambda: p(docks.REPLAY).set_replay(view.replay)) if replay else None,
             lambda: self._show_highlights(view),
             self._show_risk_graph,
             lambda: self._show_status(view),
-            lambda: self._follow_day(view),
+            (lambda: self._follow_day(view)) if replay else None,
         ]
+        self._pending = [update for update in pending if update is not None]
         if not self._draining:
             self._draining = True
             QTimer.singleShot(0, self, self._show_next)
@@ -225,6 +282,9 @@ class DeskBridge(QObject):
 
     def _show_status(self, view: DeskView) -> None:
         broker = view.connection
+        if self.live:  # the live clock runs whether or not a step has run yet (a weekend has none)
+            self.window.set_session_status(*live_status(broker, self.session.clock.now()))
+            return
         state = "connected" if broker.connected else "DISCONNECTED"
         at = view.at
         clock = "not started" if at is None else at.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M ET")
@@ -351,9 +411,20 @@ class DeskBridge(QObject):
         except OptimusError as error:
             self._warn(str(error))
             return
+        if self.confirmations is not None:
+            ticket = replace(ticket, live_account=self.live_account)
         dialog = OrderTicketDialog(ticket, self.window)
-        dialog.sig_ticket_confirmed.connect(lambda t: self._guard(send)(t))
+        dialog.sig_ticket_confirmed.connect(lambda t: self._guard(self._confirmed(send))(t))
         self._open(dialog)
+
+    def _confirmed(self, send: Callable[[OrderTicket], object]) -> Callable[[OrderTicket], object]:
+        """Return `send` preceded, for a live account, by the ticket's own order confirmation."""
+        def confirmed_send(ticket: OrderTicket) -> object:
+            if self.confirmations is not None:
+                subject = ticket.subject_id
+                self.confirmations.confirm(position_id_of(subject) if ticket.action == "open" else subject)
+            return send(ticket)
+        return confirmed_send
 
     def _confirm(self, text: str, action: Callable[[], object]) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Optimus Terminal", text,
@@ -452,6 +523,19 @@ class DeskBridge(QObject):
         self._timer.stop()
         self.pause()
         await self.wait_stopped()
+
+
+def live_status(connection: ConnectionView, at: datetime | None) -> tuple[str, str, str]:
+    """Return the status bar's broker, account and clock texts of a live session.
+
+    E.g. ``("IB · paper · DU1234567 · connected", "account: PAPER", "live: 2015-01-16 15:59:31 ET")``;
+    a live account reads ``LIVE`` so it stands out.
+    """
+    kind = "paper" if connection.account_kind == "paper" else "LIVE"
+    state = "connected" if connection.connected else "disconnected"
+    broker = " · ".join(part for part in (connection.broker, kind, connection.detail, state) if part)
+    clock = "—" if at is None else at.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M:%S ET")
+    return broker, f"account: {kind.upper()}", f"live: {clock}"
 
 
 def _last_close(view: DeskView) -> date | None:

@@ -1,8 +1,10 @@
-"""The main window: docks from the registry, the date toolbar, the View menu, the status bar.
+"""The main window: docks from the registry, the date toolbar, the View and Broker menus, the status bar.
 
 The window holds no market logic. The date control lets the trader pick a session of the
 history (typed, previous/next session, Go) and emits ``sig_date_requested``; the terminal
-loads that day and calls ``set_as_of`` once the panels show it.
+loads that day and calls ``set_as_of`` once the panels show it. The Broker menu asks for a
+connection to Interactive Brokers (``sig_broker_connect_requested``) or its end
+(``sig_broker_disconnect_requested``); the terminal enables its entries (``set_broker_actions``).
 """
 
 from __future__ import annotations
@@ -51,11 +53,15 @@ class MainWindow(QMainWindow):
         sig_first_painted(float): the window painted for the first time; carries
             ``time.time()`` of that paint (used to measure start-up).
         sig_closed(): the window closed (after its layout was saved).
+        sig_broker_connect_requested(): the trader chose Broker ▸ Connect to Interactive Brokers….
+        sig_broker_disconnect_requested(): the trader chose Broker ▸ Disconnect.
     """
 
     sig_date_requested = Signal(object)
     sig_first_painted = Signal(float)
     sig_closed = Signal()
+    sig_broker_connect_requested = Signal()
+    sig_broker_disconnect_requested = Signal()
 
     def __init__(self, docks: Sequence[DockSpec], layout_store: LayoutStore | None = None,
                  parent: QWidget | None = None) -> None:
@@ -141,6 +147,20 @@ class MainWindow(QMainWindow):
         reset = QAction("&Reset layout", self)
         reset.triggered.connect(self.reset_layout)
         self._view_menu.addAction(reset)
+        self._build_broker_menu()
+
+    def _build_broker_menu(self) -> None:
+        broker_menu = self.menuBar().addMenu("&Broker")
+        broker_menu.setObjectName("brokerMenu")
+        self._connect_action = QAction("&Connect to Interactive Brokers…", self)
+        self._connect_action.setObjectName("brokerConnectAction")
+        self._connect_action.triggered.connect(self.sig_broker_connect_requested.emit)
+        self._disconnect_action = QAction("&Disconnect", self)
+        self._disconnect_action.setObjectName("brokerDisconnectAction")
+        self._disconnect_action.triggered.connect(self.sig_broker_disconnect_requested.emit)
+        for action in (self._connect_action, self._disconnect_action):
+            action.setEnabled(False)  # until the terminal can connect (its desk is up)
+            broker_menu.addAction(action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -324,6 +344,15 @@ class MainWindow(QMainWindow):
     def session_status(self) -> tuple[str, str, str]:
         """Return the broker, account and replay texts of the status bar."""
         return self._broker_label.text(), self._account_label.text(), self._replay_label.text()
+
+    def set_date_text(self, text: str) -> None:
+        """Show the time the panels stand at in the date field of the status bar (live mode)."""
+        self._date_label.setText(text)
+
+    def set_broker_actions(self, can_connect: bool, can_disconnect: bool) -> None:
+        """Enable the Broker menu's entries."""
+        self._connect_action.setEnabled(can_connect)
+        self._disconnect_action.setEnabled(can_disconnect)
 
     def set_browsing(self, enabled: bool) -> None:
         """Show or hide the date toolbar (hidden in a replay: the replay clock sets the date)."""

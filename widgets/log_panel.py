@@ -46,7 +46,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 _ROW_PADDING = 4
 _KIND_TONES: dict[str, Tone] = {
     "TRADE OPENED": "green", "TRADE CLOSED": "blue", "RISK VETO": "red", "BREAKER": "red",
-    "EXIT SIGNAL": "amber", "WARMUP": "amber",
+    "EXIT SIGNAL": "amber", "WARMUP": "amber", "BROKER": "amber",  # the IB link: warnings, drops, reconnects
 }
 _QUIET_KINDS = ("DAILY SUMMARY", "DAILY DASHBOARD")  # shown in the caption colour
 

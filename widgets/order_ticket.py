@@ -17,6 +17,7 @@ from PySide6.QtGui import QCloseEvent, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
+    QCheckBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -203,6 +204,11 @@ class OrderTicketDialog(QDialog):
         self._send.setDefault(True)
         self._send.clicked.connect(self._on_send)
         self._cancel.clicked.connect(self.reject)
+        self._live = QCheckBox(f"I confirm this order for the LIVE account {ticket.live_account}")
+        self._live.setObjectName("ticketLiveConfirm")
+        self._live.toggled.connect(self._on_live_toggled)
+        if ticket.live_account:  # real money: Send waits for this order's own confirmation
+            self._send.setEnabled(False)
         self._build(ticket)
         (self._send if ticket.can_send else self._cancel).setFocus()
 
@@ -233,11 +239,22 @@ class OrderTicketDialog(QDialog):
         layout.addLayout(heading)
         layout.addWidget(_legs_table(ticket))
         layout.addLayout(_figures_form(ticket))
+        if ticket.live_account:
+            banner = QLabel(f"LIVE ACCOUNT {ticket.live_account}: this order trades real money.")
+            banner.setObjectName("ticketLiveBanner")
+            banner.setStyleSheet(f"color: {_RED}; font-weight: bold;")
+            layout.addWidget(banner)
+            layout.addWidget(self._live)
         layout.addLayout(buttons)
         layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
 
+    def _on_live_toggled(self, confirmed: bool) -> None:
+        self._send.setEnabled(self._ticket.can_send and confirmed)
+
     def _on_send(self) -> None:
         if not self._ticket.can_send or self._answered:
+            return
+        if self._ticket.live_account and not self._live.isChecked():
             return
         self._answered = True
         self.sig_ticket_confirmed.emit(self._ticket)

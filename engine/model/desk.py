@@ -312,6 +312,7 @@ class OrderTicket:
     verdict: RiskVerdict | None
     when: str
     modelled: bool = True
+    live_account: str = ""  # a LIVE (real money) IB account: the trader must confirm this very order
 
     @property
     def can_send(self) -> bool:

@@ -132,3 +132,24 @@ def test_combo_names() -> None:
               leg(Right.CALL, 2150, 1))
     assert combo_name(condor) == "iron condor"
     assert combo_name((leg(Right.PUT, 1850, -1), leg(Right.PUT, 1850, 1, date(2015, 4, 17)))) == "calendar"
+
+
+def test_live_account_ticket_waits_for_its_own_confirmation(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    dialog = make_dialog(qtbot, replace(desk_samples.ticket(), live_account="U7654321", modelled=False))
+    assert "LIVE ACCOUNT U7654321" in label(dialog, "ticketLiveBanner")
+    confirm = dialog.findChild(QCheckBox, "ticketLiveConfirm")
+    assert confirm.isVisible()
+    assert not send_button(dialog).isEnabled()
+    with qtbot.assertNotEmitted(dialog.sig_ticket_confirmed):
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter does not send an unconfirmed live order
+    confirm.setChecked(True)
+    assert send_button(dialog).isEnabled()
+    with qtbot.waitSignal(dialog.sig_ticket_confirmed):
+        send_button(dialog).click()
+
+
+def test_paper_ticket_has_no_live_confirmation(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot, desk_samples.ticket())
+    assert dialog.findChild(QLabel, "ticketLiveBanner") is None

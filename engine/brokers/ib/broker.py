@@ -95,6 +95,30 @@ class _Tracked:
 LiveConfirmation = Callable[[Order], bool]
 
 
+class LiveConfirmations:
+    """The trader's per-order confirmations for a live account, as the broker's `confirm_live`.
+
+    The terminal calls `confirm(position_id)` when the trader ticks "I confirm this order for the
+    LIVE account" and presses Send on a ticket; the next order of that position (the entry of an
+    approved candidate, a close, a roll) is then allowed once. Nothing else is: an automatic exit
+    or an order nobody confirmed is refused.
+    """
+
+    def __init__(self) -> None:
+        self._confirmed: set[str] = set()
+
+    def confirm(self, position_id: str) -> None:
+        """Allow the next order of `position_id` once."""
+        self._confirmed.add(position_id)
+
+    def __call__(self, order: Order) -> bool:
+        """Return True (and use the confirmation up) when the trader confirmed this order's position."""
+        if order.position_id in self._confirmed:
+            self._confirmed.discard(order.position_id)
+            return True
+        return False
+
+
 @runtime_checkable
 class StreamingQuotes(Protocol):
     """A quote source that can start streaming legs it does not stream yet (the IB feed)."""

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BACKOFF_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Waits before reconnect attempts; the last one repeats until the link is back or closed."""
 
+READY_TIMEOUT_S = 60.0
+"""How long one after-connect listener (the feed's subscription, ~3 s under pacing) may take."""
+
 OWN_CODE = 0
 """The code of messages the connection writes itself (not from TWS)."""
 
@@ -169,10 +172,13 @@ class IbConnection:
                                  f"server version {self.ib.client.serverVersion()}")
         for listener in list(self.on_ready):
             try:
-                await listener(self, reconnected)
+                await asyncio.wait_for(listener(self, reconnected), READY_TIMEOUT_S)
             except ConnectionError:  # dropped again while re-subscribing: _on_disconnected retries
                 log.info("link dropped while getting ready")
                 return
+            except TimeoutError:  # a TWS that stops answering must not hang the connect
+                self._say(Severity.WARNING, f"TWS did not answer within {READY_TIMEOUT_S:g} s while "
+                                            "subscribing and reconciling: quotes may be missing")
             except Exception as exc:  # one listener's failure must not stop the others
                 log.exception("a connection listener failed")
                 self._say(Severity.WARNING, f"After connecting, {type(exc).__name__}: {exc}")

@@ -318,7 +318,13 @@ class IbFeed:
     # --- today's bar --------------------------------------------------------------------------
 
     def live_history(self, day: date) -> MarketHistory:
-        """Return the given history (up to the session before `day`) with `day`'s bar from the indices."""
+        """Return the given history (up to the session before `day`) with `day`'s bar from the indices.
+
+        A day that is not a session (a weekend, a holiday) or is already in the history adds nothing.
+        """
+        if not calendar.is_session(day) or day <= self.base_history.last_date:
+            self.history = self.base_history
+            return self.history
         bar: dict[str, float] = {}
         for symbol, prefix in ((self.underlying, "spx"), *INDEX_PREFIXES):
             ticker = self._index.get(symbol)

@@ -66,3 +66,23 @@ def test_bad_walk_settings_name_the_field() -> None:
         WalkParams(interval_s=0)
     with pytest.raises(InputError, match="steps"):
         walked_price(ComboMarket(1.0, 0.5), 0.5, -1, PARAMS)
+
+
+def test_live_confirmations_allow_one_order_per_confirmed_position() -> None:
+    from datetime import datetime, timedelta
+
+    from engine.brokers.ib.broker import LiveConfirmations
+    from engine.clock import MARKET_TZ
+    from engine.model import Order, OrderIntent
+
+    now = datetime(2015, 1, 20, 10, 30, tzinfo=MARKET_TZ)
+
+    def order(order_id: str, position_id: str) -> Order:
+        return Order(order_id, "SPX", OrderIntent.OPEN, (SHORT, LONG), 1, 1.0, now, now + timedelta(hours=1),
+                     position_id)
+
+    confirmations = LiveConfirmations()
+    assert not confirmations(order("O-1", "P-1"))  # nobody confirmed it
+    confirmations.confirm("P-1")
+    assert confirmations(order("O-1", "P-1"))
+    assert not confirmations(order("X-1", "P-1"))  # one confirmation, one order
