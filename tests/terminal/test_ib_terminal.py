@@ -205,6 +205,7 @@ def test_connect_from_the_menu_shows_the_paper_account_and_replaces_the_replay(
                 await until(lambda: live.bridge is not None and live.bridge.live, "the live desk")
                 await until(lambda: window.session_status()[0] == CONNECTED, "the status bar")
                 assert dialog.state() == "connected"
+                assert live.live.connection.loop is asyncio.get_running_loop()  # ib_async on the qasync loop
                 assert dialog.findChild(QLabel, "connect_state").text() == "Connected to DU1234567 (paper)"
                 assert window.session_status()[1] == "account: PAPER"
                 assert window.session_status()[2].startswith("live: 2015-01-16 15:5")

@@ -115,6 +115,29 @@ def test_iron_condor_and_broken_wing_butterfly_legs_ratios_actions(history: Mark
     asyncio.run(scenario())
 
 
+def test_a_roll_is_one_bag_across_two_expiries(history: MarketHistory) -> None:
+    async def scenario() -> None:
+        async with FakeTws() as tws:
+            rig, world = await connected(tws, history)
+            later = date(2015, 3, 20)
+            roll = [put(1885.0, 1), put(1835.0, -1),  # close the February spread...
+                    ComboLeg(Right.PUT, 1850.0, later, -1, "SPX"),
+                    ComboLeg(Right.PUT, 1800.0, later, 1, "SPX")]
+            rig.broker.submit(order("R-P-1", roll, 0.10, intent=OrderIntent.ROLL))  # ...for a March one
+            await rig.market()
+            await until(lambda: tws.placements, "the roll at TWS")
+            placed = tws.placements[0]
+            assert [(leg.con_id, leg.ratio, leg.action) for leg in placed.legs] == [
+                (world.con_id("SPX", EXPIRY, 1885.0, "P"), 1, "BUY"),
+                (world.con_id("SPX", EXPIRY, 1835.0, "P"), 1, "SELL"),
+                (world.con_id("SPX", later, 1850.0, "P"), 1, "SELL"),
+                (world.con_id("SPX", later, 1800.0, "P"), 1, "BUY")]
+            assert placed.sec_type == "BAG"
+            await rig.connection.disconnect()
+
+    asyncio.run(scenario())
+
+
 def test_closing_debit_is_a_positive_ib_price_and_fills_as_a_negative_net(history: MarketHistory) -> None:
     async def scenario() -> None:
         async with FakeTws() as tws:
