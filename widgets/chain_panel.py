@@ -234,7 +234,11 @@ class ChainPanel(QWidget):
     @staticmethod
     def _summary_text(chain_slice: ChainSlice) -> str:
         atm = chain_slice.atm_index
-        atm_iv = 0.5 * (chain_slice.calls.iv[atm] + chain_slice.puts.iv[atm]) * 100.0
+        # Both sides when both are quoted; a quoted (IB) chain streams only the out-of-the-money side
+        # of each strike, so the one side there is stands for the at-the-money IV.
+        sides = [float(side.iv[atm]) for side in (chain_slice.calls, chain_slice.puts)]
+        known = [iv for iv in sides if math.isfinite(iv)]
+        atm_iv = 100.0 * sum(known) / len(known) if known else math.nan
         iv_text = f"{atm_iv:.1f} %" if math.isfinite(atm_iv) else MISSING
         figures = (f"{chain_slice.underlying}  spot {chain_slice.spot:,.2f}",
                    f"fwd {chain_slice.forward:,.2f}", f"DTE {chain_slice.dte}", f"ATM IV {iv_text}",

@@ -223,3 +223,17 @@ def test_summary_wraps_instead_of_clipping_when_narrow(qtbot: QtBot, panel: Chai
         assert summary.heightForWidth(summary.width()) > summary.fontMetrics().height()  # wrapped
 
     qtbot.waitUntil(fits, timeout=2000)
+
+
+def test_atm_iv_comes_from_the_one_side_a_quoted_chain_streams(panel: ChainPanel) -> None:
+    chain = sample_slice()
+    atm = chain.atm_index
+    both = 50.0 * (chain.calls.iv[atm] + chain.puts.iv[atm])
+    panel.show_slice(chain)
+    assert f"ATM IV {both:.1f} %" in panel.summary_text()
+    calls_unquoted = replace(chain.calls, iv=np.full(len(chain.strikes), np.nan))
+    panel.show_slice(replace(chain, calls=calls_unquoted, source=DataSource.QUOTED))
+    assert f"ATM IV {100.0 * chain.puts.iv[atm]:.1f} %" in panel.summary_text()
+    nothing = replace(chain.puts, iv=np.full(len(chain.strikes), np.nan))
+    panel.show_slice(replace(chain, calls=calls_unquoted, puts=nothing, source=DataSource.QUOTED))
+    assert "ATM IV —" in panel.summary_text()
