@@ -53,7 +53,11 @@ class MarketFeed(Protocol):
     underlying: str
     source: DataSource
     history: MarketHistory
-    chains: CloseChains
+
+    @property
+    def chains(self) -> CloseChains:
+        """Return the chains at a session's close (read-only: each feed has its own kind)."""
+        ...
 
     def sessions(self, first: date, last: date) -> list[date]:
         """Return the sessions with data between two dates, inclusive."""
@@ -136,9 +140,14 @@ class ModelledFeed:
 
     def settlement_value(self, expiration: Expiration) -> float | None:
         """Return SPX's open (AM, the SOQ's stand-in) or close (PM) of the expiry day (module doc)."""
-        day = expiration.expiry
-        if day > self.history.last_date or not calendar.is_session(day):
-            return None
-        column = "spx_open" if expiration.settlement is Settlement.AM else "spx_close"
-        value = float(self.history.column(column)[self.history.row_of(day)])
-        return value if math.isfinite(value) else None
+        return history_settlement(self.history, expiration)
+
+
+def history_settlement(history: MarketHistory, expiration: Expiration) -> float | None:
+    """Return the history's SPX open (AM: the SOQ's stand-in) or close (PM) of an expiry day, or None."""
+    day = expiration.expiry
+    if day > history.last_date or not calendar.is_session(day):
+        return None
+    column = "spx_open" if expiration.settlement is Settlement.AM else "spx_close"
+    value = float(history.column(column)[history.row_of(day)])
+    return value if math.isfinite(value) else None

@@ -23,6 +23,7 @@ import numpy as np
 
 from engine import calendar
 from engine.brokers.base import Quote
+from engine.data.feed import history_settlement
 from engine.data.history import MarketHistory
 from engine.data.quoted import quoted_leg
 from engine.errors import InputError
@@ -34,7 +35,6 @@ from engine.model import (
     Expiration,
     Leg,
     Right,
-    Settlement,
     SideQuotes,
 )
 from engine.store import QUOTE_FIELDS, Store
@@ -109,12 +109,7 @@ class RecordedFeed:
 
     def settlement_value(self, expiration: Expiration) -> float | None:
         """Return the history's SPX open (AM) or close (PM) of the expiry day, None when not in it."""
-        day = expiration.expiry
-        if day > self.history.last_date or not calendar.is_session(day):
-            return None
-        column = "spx_open" if expiration.settlement is Settlement.AM else "spx_close"
-        value = float(self.history.column(column)[self.history.row_of(day)])
-        return value if math.isfinite(value) else None
+        return history_settlement(self.history, expiration)
 
 
 class RecordedChains:

@@ -16,7 +16,7 @@ from engine.brokers.ib.contracts import ContractBook
 from engine.brokers.ib.feed import IbFeed
 from engine.brokers.ib.walk import WalkParams
 from engine.config import defaults_path, load_settings
-from engine.data.history import MarketHistory, load_history
+from engine.data.history import MarketHistory
 from engine.model import ComboLeg, Order, OrderIntent, OrderStatus, OrderUpdate, Right
 from engine.model.connection import IbSettings
 from tests.engine.brokers.ib.ib_rig import SIGNAL_DAY, until
@@ -27,12 +27,6 @@ pytestmark = pytest.mark.timeout(60)
 EXPIRY = date(2015, 2, 20)
 MOMENT = calendar.session_close(SIGNAL_DAY) - timedelta(minutes=1)
 WALK = WalkParams(step=0.05, interval_s=10.0, tick=0.05)
-
-
-@pytest.fixture(scope="module")
-def history() -> MarketHistory:
-    """Return the bundled history (loaded once)."""
-    return load_history()
 
 
 def put(strike: float, ratio: int) -> ComboLeg:

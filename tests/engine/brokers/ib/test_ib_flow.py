@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.brokers.ib.positions import check_positions
-from engine.data.history import MarketHistory, load_history
+from engine.data.history import MarketHistory
 from engine.desk import Desk
 from engine.model import CandidateStatus, DataSource, OrderStatus, Right
 from engine.model.desk import CandidateEdit
@@ -35,12 +35,6 @@ from tests.fake_tws.model_world import ModelWorld, script_model_day
 from tests.fake_tws.server import FakeTws
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def history() -> MarketHistory:
-    """Return the bundled history (loaded once)."""
-    return load_history()
 
 
 async def signal_and_approve(rig: IbRig) -> None:

@@ -20,7 +20,7 @@ import pytest
 from engine import calendar
 from engine.brokers.ib.connection import LinkState
 from engine.brokers.ib.positions import check_positions
-from engine.data.history import MarketHistory, load_history
+from engine.data.history import MarketHistory
 from engine.desk import Desk
 from engine.model import OrderStatus
 from engine.model.desk import CandidateEdit
@@ -38,12 +38,6 @@ from tests.fake_tws.model_world import script_model_day
 from tests.fake_tws.server import FakeTws
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def history() -> MarketHistory:
-    """Return the bundled history (loaded once)."""
-    return load_history()
 
 
 async def resting_order(tws: FakeTws, history: MarketHistory, journal: Path) -> IbRig:

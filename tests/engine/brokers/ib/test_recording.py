@@ -11,7 +11,7 @@ import pytest
 
 from engine import calendar
 from engine.brokers.ib.recorder import ChainRecorder
-from engine.data.history import MarketHistory, load_history
+from engine.data.history import MarketHistory
 from engine.data.recorded import RecordedFeed
 from engine.errors import InputError
 from engine.model import ComboLeg, DataSource, Right
@@ -21,12 +21,6 @@ from tests.fake_tws.model_world import script_model_day
 from tests.fake_tws.server import FakeTws
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def history() -> MarketHistory:
-    """Return the bundled history (loaded once)."""
-    return load_history()
 
 
 def test_recorded_snapshots_replay_at_their_own_moments(history: MarketHistory, tmp_path: Path) -> None:
