@@ -55,7 +55,7 @@ from engine.brokers.ib.contracts import (
     option_contract,
     qualified_only,
 )
-from engine.brokers.ib.walk import WalkParams, combo_market, walked_price
+from engine.brokers.ib.walk import WalkParams, combo_market, next_price
 from engine.clock import MARKET_TZ
 from engine.model import ComboLeg, Fill, Order, OrderStatus, OrderUpdate
 
@@ -199,8 +199,6 @@ class IbBroker:
                 tracked.steps += 1
                 tracked.last_step_at = moment
                 price = self._walked(tracked, moment)
-                if price is not None and tracked.price is not None:
-                    price = min(price, tracked.price)  # a walk never steps back up
                 if price is not None and price != tracked.price:
                     self._ask(tracked, trade, price)
 
@@ -327,7 +325,7 @@ class IbBroker:
         market = None if quotes is None else combo_market(quotes, order.legs)
         if market is None:
             return None
-        return walked_price(market, order.limit_price, tracked.steps, self.walk)
+        return next_price(market, order.limit_price, tracked.steps, tracked.price, self.walk)
 
     async def _on_ready(self, connection: IbConnection, reconnected: bool) -> None:
         """After a (re)connect: place what could not leave while the link was down."""

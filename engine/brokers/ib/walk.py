@@ -93,6 +93,18 @@ def walked_price(market: ComboMarket, limit: float, steps: int, params: WalkPara
     return max(round(start - steps * params.step, 10) + 0.0, min(start, floor_price(market, limit, params)))
 
 
+def next_price(market: ComboMarket, limit: float, steps: int, current: float | None,
+               params: WalkParams) -> float:
+    """Return the price of walk step `steps` when `current` is asked now: the walk's own price or one
+    step under `current`, whichever is lower (a walk taken over after a restart steps on from the
+    limit TWS holds), never under the floor and never back up."""
+    walked = walked_price(market, limit, steps, params)
+    if current is None:
+        return walked
+    lower = min(walked, round(current - params.step, 10) + 0.0)
+    return max(lower, min(current, floor_price(market, limit, params)))
+
+
 def walk_params_of(execution: ExecutionParams) -> WalkParams:
     """Return the walk settings of the [execution] config section."""
     return WalkParams(execution.walk_step, execution.walk_interval_s, execution.combo_tick)

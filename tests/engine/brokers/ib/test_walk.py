@@ -86,3 +86,14 @@ def test_live_confirmations_allow_one_order_per_confirmed_position() -> None:
     confirmations.confirm("P-1")
     assert confirmations(order("O-1", "P-1"))
     assert not confirmations(order("X-1", "P-1"))  # one confirmation, one order
+
+
+def test_a_walk_taken_over_steps_on_from_the_price_asked_never_up_never_under_the_floor() -> None:
+    from engine.brokers.ib.walk import next_price
+
+    market = ComboMarket(mid=1.52, natural=1.10)
+    assert next_price(market, 1.10, 0, None, PARAMS) == 1.55  # first ask: the mid
+    assert next_price(market, 1.10, 1, 1.55, PARAMS) == 1.50  # the ordinary step
+    assert next_price(market, 1.10, 1, 1.30, PARAMS) == 1.25  # after a restart: on from TWS's 1.30
+    assert next_price(market, 1.10, 1, 1.10, PARAMS) == 1.10  # at the natural: stays
+    assert next_price(market, 1.10, 1, 1.05, PARAMS) == 1.05  # below the floor already: never back up
