@@ -106,6 +106,8 @@ class IbFeed:
         self._index: dict[str, Ticker] = {}
         self._options: dict[tuple[str, date, float, str], Ticker] = {}
         self._underlying_con_id = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._subscribing = asyncio.Lock()  # one subscription round at a time
         connection.on_ready.append(self._on_ready)
         connection.on_message.append(self._on_message)
 
@@ -124,9 +126,10 @@ class IbFeed:
 
     async def _on_ready(self, connection: IbConnection, reconnected: bool) -> None:
         """Subscribe (again: a reconnect leaves ib_async with no subscription at all)."""
-        self._index.clear()
-        self._options.clear()
-        await self.subscribe()
+        async with self._subscribing:
+            self._index.clear()
+            self._options.clear()
+            await self.subscribe()
 
     async def subscribe(self) -> None:
         """Stream the indices, discover the chain and stream the target expiries' strikes."""
@@ -238,7 +241,22 @@ class IbFeed:
             self.data_type = DELAYED
             loop = self.connection.loop
             if loop is not None:
-                loop.create_task(self._on_ready(self.connection, True))
+                task = loop.create_task(self._resubscribe())
+                self._tasks.add(task)  # held: the loop keeps only a weak reference to its tasks
+                task.add_done_callback(self._tasks.discard)
+
+    async def _resubscribe(self) -> None:
+        """Give back every line (TWS counts them against the account's 100) and subscribe anew.
+
+        It waits for a subscription under way (the 354 arrives while the first one is still going).
+        """
+        async with self._subscribing:
+            for ticker in [*self._index.values(), *self._options.values()]:
+                if ticker.contract is not None:
+                    self.ib.cancelMktData(ticker.contract)
+            self._index.clear()
+            self._options.clear()
+            await self.subscribe()
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -243,6 +243,8 @@ def test_not_entitled_falls_back_to_delayed_quotes(history: MarketHistory) -> No
                         "delayed quotes", patience=15)
             assert any(m.message.code in (354, 10167) for m in rig.connection.messages)
             assert rig.feed.data_type == 3
+            await rig.connection.drained()
+            assert len(tws.subscriptions()) == rig.feed.streamed_lines  # no line held twice
             await rig.connection.disconnect()
 
     asyncio.run(scenario())
