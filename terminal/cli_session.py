@@ -156,7 +156,21 @@ def replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD", help="last session")
     parser.add_argument("--journal", type=Path, required=True, metavar="FILE",
                         help="the replay's SQLite journal: created, or resumed after its last completed step")
+    parser.add_argument("--recorded", type=Path, metavar="FILE",
+                        help="replay the chains recorded from a live feed in this store (at their own "
+                             "timestamps) instead of the modelled ones")
     _common(parser)
+
+
+def _recorded_feed(path: Path, history: Any, arguments: argparse.Namespace) -> Any:
+    """Return a RecordedFeed over the store at `path` (InputError when the file does not exist)."""
+    from engine.data.recorded import RecordedFeed
+    from engine.errors import InputError
+    from engine.store import Store
+
+    if not path.is_file():
+        raise InputError("--recorded", str(path), "must be an existing store file of recorded chains")
+    return RecordedFeed(Store(path, durable=False), history, arguments.underlying)
 
 
 def run_replay_command(arguments: argparse.Namespace) -> int:
@@ -169,8 +183,10 @@ def run_replay_command(arguments: argparse.Namespace) -> int:
 
     try:
         first, last = parse_date(arguments.first, "--from"), parse_date(arguments.last, "--to")
-        session = open_replay(load_history(), _settings(arguments), arguments.journal, SessionOptions(),
-                              arguments.underlying, durable=True)
+        history = load_history()
+        feed = None if arguments.recorded is None else _recorded_feed(arguments.recorded, history, arguments)
+        session = open_replay(history, _settings(arguments), arguments.journal, SessionOptions(),
+                              arguments.underlying, durable=True, feed=feed)
         if os.environ.get(PROGRESS_ENV) == "1":  # the kill tests time their SIGKILLs on these lines
             session.listeners.append(lambda step: print(f"STEP {step.moment.isoformat()}", flush=True))
         steps = session.run(first, last)

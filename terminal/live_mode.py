@@ -216,6 +216,7 @@ class LiveMode(QObject):
         self.dialog = ConnectDialog(self.options.ib, window)
         self._tasks: set[asyncio.Task[object]] = set()
         self._runner_task: asyncio.Task[None] | None = None
+        self._recorder_task: asyncio.Task[None] | None = None
         self._logged = 0  # how many of the link's messages the journal has seen
         self.last_error = ""  # why the last connect failed
         self._replay_hidden = False
@@ -341,6 +342,8 @@ class LiveMode(QObject):
         bridge.sig_expiry_wanted.connect(self.chain.choose)
         self._hide_replay()
         self._runner_task = asyncio.ensure_future(live.runner.run())
+        if live.recorder is not None:  # the chains as streamed, once a minute, for replays later
+            self._recorder_task = asyncio.ensure_future(live.recorder.run())
         self.chain.start()
         bridge.refresh()
         bridge.flush()
@@ -466,12 +469,15 @@ class LiveMode(QObject):
         self.window.show_activity(f"disconnected from IB · journal {live.journal.store.path.name}")
 
     async def _stop_runner(self) -> None:
-        task, self._runner_task = self._runner_task, None
+        tasks = [task for task in (self._runner_task, self._recorder_task) if task is not None]
+        self._runner_task = self._recorder_task = None
         if self.live is not None:
             self.live.runner.stop()
-        if task is not None:
+            if self.live.recorder is not None:
+                self.live.recorder.stop()
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def wait_chain(self, patience_s: float = 30.0) -> ChainSlice:
         """Wait until the live chain shows quotes (screenshots); raise TimeoutError after `patience_s`."""

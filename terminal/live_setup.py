@@ -23,6 +23,7 @@ from engine.brokers.ib.contracts import ContractBook
 from engine.brokers.ib.errors import Severity
 from engine.brokers.ib.feed import IbFeed
 from engine.brokers.ib.positions import check_positions
+from engine.brokers.ib.recorder import ChainRecorder
 from engine.brokers.ib.walk import walk_params_of
 from engine.clock import MARKET_TZ, ReplayClock
 from engine.config import Settings
@@ -152,6 +153,7 @@ class LiveSession:
     runner: LiveRunner
     day: date
     confirmations: LiveConfirmations | None = None  # a live account: the trader confirms each order
+    recorder: ChainRecorder | None = None  # the streamed chains, into the live journal's store
 
     @property
     def feed(self) -> IbFeed:
@@ -192,7 +194,9 @@ def open_live_session(link: LiveLink, settings: Settings, journal_folder: Path,
             check_positions(connection, journal)
 
     link.connection.on_ready.append(recheck)
-    return LiveSession(link, broker, journal, session, LiveRunner(session, time.now), day, confirmations)
+    recorder = ChainRecorder(link.feed, journal.store)  # replay later: optimus replay --recorded <journal>
+    return LiveSession(link, broker, journal, session, LiveRunner(session, time.now), day, confirmations,
+                       recorder)
 
 
 def _order_lookup(journal: Journal) -> Callable[[str], Order | None]:

@@ -28,7 +28,7 @@ from engine.backtest.report import write_daily_csv, write_report_html, write_sum
 from engine.brokers.paper import PaperBroker
 from engine.clock import MARKET_TZ, ReplayClock
 from engine.config import Settings
-from engine.data.feed import ModelledFeed
+from engine.data.feed import MarketFeed, ModelledFeed
 from engine.data.history import MarketHistory, load_history
 from engine.errors import InputError
 from engine.journal import Journal, PositionRecord
@@ -73,10 +73,14 @@ class BacktestResult:
 
 def open_replay(
     history: MarketHistory, settings: Settings, journal_path: Path, options: SessionOptions,
-    underlying: str = "SPX", *, durable: bool = True,
+    underlying: str = "SPX", *, durable: bool = True, feed: MarketFeed | None = None,
 ) -> TradingSession:
-    """Return a replay session on the bundled history with the paper broker, journaled at a path."""
-    feed = ModelledFeed(history, underlying)
+    """Return a replay session with the paper broker, journaled at a path.
+
+    The feed is the bundled history's modelled chains unless another is given (recorded chains:
+    engine.data.recorded.RecordedFeed).
+    """
+    feed = feed or ModelledFeed(history, underlying)
     store = Store(journal_path, durable=durable)
     broker = PaperBroker(feed, settings.execution, store)
     clock = ReplayClock(datetime.combine(history.first_date, time(0), tzinfo=MARKET_TZ))

@@ -372,6 +372,9 @@ def test_the_chain_shows_the_fakes_quotes_and_the_close_proposes_the_candidate(
                                         for v in window.panel(docks.CANDIDATES).model.views),
                             "the candidate of the 16:00 close", patience=40.0)
                 assert live.live.session.cursor() == datetime(2015, 1, 16, 16, 0, tzinfo=MARKET_TZ)
+                # the streamed chains are recorded into the live journal's store as they come
+                store = live.live.journal.store
+                await until(lambda: len(store.chain_times("SPX", DataSource.RECORDED)) >= 1, "a recording")
             finally:
                 await live.aclose()
 

@@ -71,3 +71,43 @@ def test_recorded_snapshots_replay_at_their_own_moments(history: MarketHistory, 
 def short_put(expiry):
     """Return the 1885 put of the target expiry (the 2015-02-20 SPX monthly)."""
     return ComboLeg(Right.PUT, 1885.0, expiry, -1, "SPX")
+
+
+def test_a_recorded_day_replays_through_the_session_at_its_timestamps(history: MarketHistory,
+                                                                       tmp_path: Path) -> None:
+    """Record the 2015-01-16 close and the next entry window from the IB feed, then `optimus replay
+    --recorded`: the strategy signals on the recorded close and the paper broker fills the entry
+    against the recorded quotes of 2015-01-20."""
+    from terminal.cli import main
+
+    close = calendar.session_close(SIGNAL_DAY)
+    entry_day = calendar.next_session(SIGNAL_DAY)
+    before_entry = calendar.session_open(entry_day) + timedelta(minutes=55)  # 10:25, before 10:30
+
+    async def record() -> None:
+        async with FakeTws() as tws:
+            script_model_day(tws, history, SIGNAL_DAY)
+            rig = await open_rig(tws.port, history, tmp_path / "live.sqlite", close - timedelta(minutes=5))
+            store = Store(tmp_path / "recorded.sqlite")
+            recorder = ChainRecorder(rig.feed, store)
+            for moment in (close - timedelta(minutes=5), close, before_entry):
+                rig.clock.advance_to(moment)
+                assert recorder.record() is not None
+            store.close()
+            await rig.close()
+
+    asyncio.run(record())
+    journal = tmp_path / "replay.sqlite"
+    assert main(["replay", "--recorded", str(tmp_path / "recorded.sqlite"), "--from", SIGNAL_DAY.isoformat(),
+                 "--to", entry_day.isoformat(), "--journal", str(journal)]) == 0
+    from engine.journal import Journal
+
+    replayed = Journal(Store(journal))
+    candidate = replayed.candidate("C-SPX-2015-01-16")
+    assert candidate is not None
+    assert [leg.strike for leg in candidate.structure.legs] == [1885.0, 1835.0]
+    assert math.isfinite(candidate.structure.legs[0].bid)  # priced on the recorded quotes
+    assert [p.position_id for p in replayed.positions("open")] == ["P-SPX-2015-01-16"]
+    fill = replayed.fills_of(["O-C-SPX-2015-01-16"])[0]
+    assert fill.at.astimezone(calendar.MARKET_TZ).date() == entry_day
+    replayed.store.close()
