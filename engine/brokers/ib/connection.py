@@ -146,19 +146,29 @@ class IbConnection:
         try:
             await self.ib.connectAsync(s.host, s.port, clientId=s.client_id, timeout=s.timeout_s,
                                        readonly=s.read_only, raiseSyncErrors=True)
-        except (ConnectionRefusedError, OSError) as exc:
-            why = (f"Could not reach TWS at {self.where()}: {exc.strerror or exc}. "
-                   "Is TWS or IB Gateway running with the API socket enabled on that port?")
-            raise self._failed(why) from exc
+        # Most specific first: TimeoutError and ConnectionError are both OSErrors.
         except TimeoutError as exc:
             why = (f"TWS at {self.where()} did not answer within {s.timeout_s:g} s "
                    "(is the client id already in use, or the API dialog waiting in TWS?)")
             raise self._failed(why) from exc
+        except ConnectionRefusedError as exc:
+            raise self._failed(self._unreachable(exc)) from exc
         except ConnectionError as exc:
-            why = f"TWS at {self.where()} dropped the connection while synchronising: {exc}"
+            unanswered = exc.args[0] if exc.args and isinstance(exc.args[0], list) else None
+            if unanswered:  # ib_async's raiseSyncErrors: start-up requests TWS left unanswered
+                why = (f"TWS at {self.where()} did not finish synchronising within {s.timeout_s:g} s: "
+                       f"{'; '.join(str(e) for e in unanswered)}")
+            else:
+                why = f"TWS at {self.where()} dropped the connection while synchronising: {exc}"
             raise self._failed(why) from exc
+        except OSError as exc:  # no such host, network unreachable
+            raise self._failed(self._unreachable(exc)) from exc
         accounts = self.ib.managedAccounts()
         self.account = accounts[0] if accounts else ""
+
+    def _unreachable(self, exc: OSError) -> str:
+        return (f"Could not reach TWS at {self.where()}: {exc.strerror or exc}. "
+                "Is TWS or IB Gateway running with the API socket enabled on that port?")
 
     def _failed(self, text: str) -> BrokerConnectError:
         self._say(Severity.ERROR, text)
