@@ -58,7 +58,6 @@ from terminal.replay_setup import data_directory, terminal_settings
 from widgets.chain_panel import ChainPanel
 from widgets.chart_panel import ChartPanel
 from widgets.connect_dialog import ConnectDialog
-from widgets.log_panel import LogPanel
 from widgets.smile_panel import SmilePanel
 
 if TYPE_CHECKING:
@@ -325,11 +324,6 @@ class LiveMode(QObject):
             kind = "paper" if live.connection.paper else "LIVE"
             live.journal.log(self.time.now(), LOG_KIND, f"[IB] Live session on {live.connection.account} "
                              f"({kind}), journal {live.journal.store.path}")
-        log_panel = self.window.panel(docks.LOG)
-        if isinstance(log_panel, LogPanel):
-            # Emptied first: after a model reset the log panel keeps the old rows' heights (a tall
-            # replay entry would leave a one-line live entry as tall); from empty, rows start afresh.
-            log_panel.set_lines(())
         try:  # catch up the steps already due now, so the desk opens at the live moment
             live.runner.tick()
         except Exception:  # as in the runner's own loop: logged, and the next tick tries again

@@ -362,9 +362,10 @@ class LogPanel(QWidget):
     def _size_rows(self, rows: range) -> None:
         proxy, table = self._proxy, self._table
         for row in rows:
+            # Every row is sized, single-line ones too: after a reset the header keeps the heights
+            # of the rows that were there before (a tall entry's height would stay on its row).
             line_count = proxy.data(proxy.index(row, 0), LINES_ROLE) or 1
-            if line_count > 1:  # single-line rows keep the default height
-                table.setRowHeight(row, line_count * self._line_height + _ROW_PADDING)
+            table.setRowHeight(row, line_count * self._line_height + _ROW_PADDING)
 
     def _fit_column(self) -> None:
         width = max(self._model.widest * self._char_width + 16, self._table.viewport().width())

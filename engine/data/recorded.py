@@ -68,7 +68,8 @@ class RecordedFeed:
         days = sorted({t.astimezone(calendar.MARKET_TZ).date() for t in self.times})
         return [day for day in days if first <= day <= last]
 
-    def _slice_of(self, moment: datetime, expiration: Expiration) -> ChainSlice | None:
+    def slice_of(self, moment: datetime, expiration: Expiration) -> ChainSlice | None:
+        """Return the whole recorded slice of one expiry as of `moment`, None when none was recorded."""
         chain = self.chain_at(moment)
         if chain is None:
             return None
@@ -80,7 +81,7 @@ class RecordedFeed:
 
     def slice_at(self, moment: datetime, expiration: Expiration, strikes: Sequence[float]) -> ChainSlice:
         """Return the recorded quotes of some strikes of one expiry as of `moment` (NaN where not held)."""
-        found = self._slice_of(moment, expiration)
+        found = self.slice_of(moment, expiration)
         if found is None:
             raise InputError("moment", moment.isoformat(),
                              f"has no recorded {self.underlying} {expiration.expiry} chain at or before it")
@@ -91,7 +92,7 @@ class RecordedFeed:
         out = []
         for leg in legs:
             expiration = calendar.expiration_of(leg.expiry, leg.trading_class)
-            found = None if expiration.settles_at <= moment else self._slice_of(moment, expiration)
+            found = None if expiration.settles_at <= moment else self.slice_of(moment, expiration)
             if found is None:
                 return None
             side = _subset(found, [leg.strike])
@@ -125,7 +126,7 @@ class RecordedChains:
 
     def slice_at(self, day: date, expiration: Expiration) -> ChainSlice:
         """Return one expiry's whole recorded slice as of `day`'s close."""
-        found = self.feed._slice_of(calendar.session_close(day), expiration)
+        found = self.feed.slice_of(calendar.session_close(day), expiration)
         if found is None:
             why = f"has no recorded {expiration.expiry} chain by the close"
             raise InputError("date", day.isoformat(), why)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from ib_async import IB
@@ -32,14 +32,6 @@ async def connect(tws: FakeTws, client_id: int = 1, ib: IB | None = None) -> IB:
     return ib
 
 
-async def until(condition: Callable[[], object], what: str, patience: float = 3.0) -> None:
-    """Let the loop run (client and fake talk on it) until ``condition`` is truthy."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
 
 
 async def settle(ib: IB) -> None:

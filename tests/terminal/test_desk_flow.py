@@ -8,7 +8,6 @@ signal is the 2015-01-16 close.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import date
@@ -28,6 +27,7 @@ from terminal.desk_bridge import DeskBridge
 from terminal.main_window import MainWindow
 from terminal.replay_setup import DATASET, ReplayPlan, open_terminal_replay
 from tests.terminal.async_support import run_on_qt_loop
+from tests.waiting import until
 from widgets.order_ticket import OrderTicketDialog
 from widgets.roll_dialog import RollDialog
 
@@ -64,14 +64,6 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     run_on_qt_loop(scenario())
 
 
-async def until(condition: Callable[[], bool], what: str, patience: float = 30.0) -> None:
-    """Let the loop run (Qt events, replay steps, refreshes) until `condition` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def click(parent: QWidget, name: str) -> None:

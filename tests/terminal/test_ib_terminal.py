@@ -44,6 +44,7 @@ from tests.fake_tws.model_world import INDEX_IDS, script_model_day
 from tests.fake_tws.protocol import Incoming
 from tests.fake_tws.server import PAPER_ACCOUNT, FakeTws
 from tests.terminal.async_support import run_on_qt_loop
+from tests.waiting import until
 from widgets.chain_table_model import COLUMNS
 from widgets.connect_dialog import ConnectDialog
 
@@ -84,14 +85,6 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     run_on_qt_loop(scenario())
 
 
-async def until(condition: Callable[[], bool], what: str, patience: float = 30.0) -> None:
-    """Let the loop run (Qt events, the fake, the client, the runner) until `condition` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def script_index(tws: FakeTws) -> None:

@@ -23,7 +23,7 @@ from terminal.app import LaunchOptions, start_desk
 from terminal.controller import TerminalController
 from terminal.main_window import MainWindow
 from tests.terminal.async_support import run_on_qt_loop
-from tests.terminal.test_desk_flow import until
+from tests.waiting import until
 
 FIRST, LAST = date(2015, 1, 2), date(2015, 12, 31)
 TICK_MS = 5

@@ -188,3 +188,13 @@ def test_copies_the_selected_entries(panel: LogPanel) -> None:
     panel.copy_selection()
     expected = "2015-01-16 10:30  [TRADE OPENED] 2015-01-16 SPX Put Credit Spread 1850/1800"
     assert QApplication.clipboard().text() == expected
+
+
+def test_a_rebuilt_log_sizes_every_row_for_its_own_entry(panel: LogPanel) -> None:
+    panel.set_lines(numbered(3))  # three-line entries: tall rows
+    tall = panel.table.rowHeight(0)
+    one_line = (LogLine(at(SIGNAL_DAY), "BROKER", "[IB] Connected to TWS"),)
+    panel.set_lines(one_line)  # not a continuation: the log is rebuilt
+    assert panel.table.rowHeight(0) < tall  # the old entry's height did not stay on row 0
+    panel.set_lines(numbered(3))
+    assert panel.table.rowHeight(0) == tall

@@ -198,7 +198,7 @@ class IbBroker:
             if tracked.walking and self._step_due(tracked, moment):
                 tracked.steps += 1
                 tracked.last_step_at = moment
-                price = self._walked(tracked, moment)
+                price = self._next_price(tracked, moment)
                 if price is not None and price != tracked.price:
                     self._ask(tracked, trade, price)
 
@@ -298,7 +298,7 @@ class IbBroker:
             return
         if isinstance(self.quotes, StreamingQuotes):
             await self.quotes.stream(order.legs)  # the walk prices on the legs' own quotes
-        price = self._walked(tracked, self._moment or order.created_at)
+        price = self._next_price(tracked, self._moment or order.created_at)
         price = order.limit_price if price is None else price
         bag = bag_contract(order.underlying, order.legs, self.contracts)
         ib_order = LimitOrder("BUY", order.contracts, ib_limit_of(price), orderRef=order.order_id, tif="DAY",
@@ -318,8 +318,8 @@ class IbBroker:
         last = tracked.last_step_at
         return last is None or moment - last >= timedelta(seconds=self.walk.interval_s)
 
-    def _walked(self, tracked: _Tracked, moment: datetime) -> float | None:
-        """Return the price after the tracked number of steps on current quotes; None unquoted."""
+    def _next_price(self, tracked: _Tracked, moment: datetime) -> float | None:
+        """Return the price of the tracked step on current quotes (walk.next_price); None unquoted."""
         order = tracked.order
         quotes = self.quotes.leg_quotes(moment, order.legs)
         market = None if quotes is None else combo_market(quotes, order.legs)

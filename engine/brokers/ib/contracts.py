@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from ib_async import Bag, Contract, Index, Option
 from ib_async import ComboLeg as IbComboLeg
@@ -60,8 +61,21 @@ def option_contract(underlying: str, leg: ComboLeg) -> Option:
 LegKey = tuple[str, date, float, str]  # (trading class, expiry, strike, C/P)
 
 
-def leg_key(underlying: str, leg: ComboLeg) -> LegKey:
-    """Return the key a leg's option is known by in the ContractBook."""
+class OptionOf(Protocol):
+    """What names one option of an underlying: a ComboLeg of an order or a Leg of a position."""
+
+    @property
+    def right(self) -> Right: ...
+    @property
+    def strike(self) -> float: ...
+    @property
+    def expiry(self) -> date: ...
+    @property
+    def trading_class(self) -> str: ...
+
+
+def leg_key(underlying: str, leg: OptionOf) -> LegKey:
+    """Return the key a leg's option is known by (ContractBook, streamed quotes, positions)."""
     return (leg.trading_class or underlying, leg.expiry, float(leg.strike), right_text(leg.right))
 
 

@@ -43,6 +43,7 @@ from engine.brokers.ib.contracts import (
     contract_key,
     expiry_of,
     index_contract,
+    leg_key,
     option_contract,
     qualified_only,
 )
@@ -187,7 +188,7 @@ class IbFeed:
     async def stream(self, legs: Sequence[ComboLeg]) -> None:
         """Stream these legs now if they are not (an order's legs outside the band): the walk needs them."""
         self.watch(legs)
-        missing = [leg for leg in legs if _leg_key(self.underlying, leg) not in self._options]
+        missing = [leg for leg in legs if leg_key(self.underlying, leg) not in self._options]
         if missing and self.connection.connected:
             await self._stream_contracts([option_contract(self.underlying, leg) for leg in missing])
 
@@ -323,7 +324,7 @@ class IbFeed:
         """Return (bid, ask) per leg from the stream, None when a leg is not streamed or quoted."""
         quotes = []
         for leg in legs:
-            bid, ask = _quote_of(self._options.get(_leg_key(self.underlying, leg)))
+            bid, ask = _quote_of(self._options.get(leg_key(self.underlying, leg)))
             if not (math.isfinite(bid) and math.isfinite(ask)):
                 return None
             quotes.append((bid, ask))
@@ -373,11 +374,6 @@ class IbChains:
         """Return the streamed strikes of one expiry, priced now."""
         feed = self.feed
         return feed.slice_at(feed.now(), expiration, feed.streamed_strikes(expiration))
-
-
-def _leg_key(underlying: str, leg: ComboLeg) -> tuple[str, date, float, str]:
-    right = "C" if leg.right is Right.CALL else "P"
-    return (leg.trading_class or underlying, leg.expiry, float(leg.strike), right)
 
 
 def _finite_positive(value: float | None) -> float:

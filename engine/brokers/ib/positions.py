@@ -18,7 +18,7 @@ from datetime import datetime
 from ib_async import Position as IbPosition
 
 from engine.brokers.ib.connection import IbConnection
-from engine.brokers.ib.contracts import LegKey, contract_key, right_text
+from engine.brokers.ib.contracts import LegKey, contract_key, leg_key
 from engine.clock import MARKET_TZ
 from engine.journal import Journal, PositionRecord
 
@@ -45,8 +45,7 @@ def journal_holdings(records: Iterable[PositionRecord], underlying: str) -> Hold
         if position.underlying != underlying:
             continue
         for leg in position.structure.legs:
-            key = (leg.trading_class or underlying, leg.expiry, float(leg.strike), right_text(leg.right))
-            held[key] += leg.quantity * position.contracts
+            held[leg_key(underlying, leg)] += leg.quantity * position.contracts
     return {key: qty for key, qty in held.items() if qty}
 
 

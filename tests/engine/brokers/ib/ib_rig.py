@@ -8,7 +8,6 @@ so "live" here means: IB's protocol, IB's client, IB's order flow, on a known ma
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -35,14 +34,6 @@ ORDER = "O-C-SPX-2015-01-16"
 POSITION = "P-SPX-2015-01-16"
 
 
-async def until(condition: Callable[[], bool], what: str, patience: float = 10.0) -> None:
-    """Let the loop run until `condition` holds (the fake and the client talk on it)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass

@@ -10,9 +10,10 @@ import math
 import pytest
 from ib_async import IB, Contract, Index, Option, Ticker
 
-from tests.fake_tws.harness import connect, run, settle, until
+from tests.fake_tws.harness import connect, run, settle
 from tests.fake_tws.instruments import OPTION_MARKET_RULE
 from tests.fake_tws.server import FakeContract, FakeTws
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(20)
 

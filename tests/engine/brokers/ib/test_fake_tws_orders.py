@@ -11,8 +11,9 @@ import asyncio
 import pytest
 from ib_async import IB, ComboLeg, Contract, LimitOrder, Option, Trade
 
-from tests.fake_tws.harness import connect, run, settle, until
+from tests.fake_tws.harness import connect, run, settle
 from tests.fake_tws.server import BAG_CON_ID, PAPER_ACCOUNT, FakeTws, PlacedLeg, PlacedOrder
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -19,9 +19,10 @@ from engine.config import defaults_path, load_settings
 from engine.data.history import MarketHistory
 from engine.model import ComboLeg, Order, OrderIntent, OrderStatus, OrderUpdate, Right
 from engine.model.connection import IbSettings
-from tests.engine.brokers.ib.ib_rig import SIGNAL_DAY, until
+from tests.engine.brokers.ib.ib_rig import SIGNAL_DAY
 from tests.fake_tws.model_world import ModelWorld, script_model_day
 from tests.fake_tws.server import FakeTws
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 EXPIRY = date(2015, 2, 20)

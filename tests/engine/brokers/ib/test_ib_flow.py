@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from engine import calendar
 from engine.brokers.ib.positions import check_positions
 from engine.data.history import MarketHistory
 from engine.desk import Desk
@@ -29,10 +30,10 @@ from tests.engine.brokers.ib.ib_rig import (
     IbRig,
     entry_moment,
     open_rig,
-    until,
 )
 from tests.fake_tws.model_world import ModelWorld, script_model_day
 from tests.fake_tws.server import FakeTws
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -149,8 +150,6 @@ async def until_placed(tws: FakeTws, count: int) -> None:
     raise AssertionError(f"{len(tws.placements)} placeOrder received, expected {count}")
 
 
-def world_close(world: ModelWorld):
+def world_close(world: ModelWorld) -> datetime:
     """Return the signal day's close moment, a few seconds before, as the live clock would read it."""
-    from engine import calendar
-
     return calendar.session_close(world.day) - timedelta(seconds=5)

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,10 +32,10 @@ from tests.engine.brokers.ib.ib_rig import (
     IbRig,
     entry_moment,
     open_rig,
-    until,
 )
 from tests.fake_tws.model_world import script_model_day
 from tests.fake_tws.server import FakeTws
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -142,7 +142,7 @@ def test_terminal_restart_mid_order_sends_nothing_again(history: MarketHistory, 
     asyncio.run(scenario())
 
 
-async def until_filled(rig: IbRig, moment) -> None:
+async def until_filled(rig: IbRig, moment: datetime) -> None:
     """Work the orders until the entry is filled in the journal."""
     for k in range(100):
         await rig.work(moment + timedelta(milliseconds=k))

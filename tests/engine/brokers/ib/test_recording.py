@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,7 +68,7 @@ def test_recorded_snapshots_replay_at_their_own_moments(history: MarketHistory, 
     store.close()
 
 
-def short_put(expiry):
+def short_put(expiry: date) -> ComboLeg:
     """Return the 1885 put of the target expiry (the 2015-02-20 SPX monthly)."""
     return ComboLeg(Right.PUT, 1885.0, expiry, -1, "SPX")
 
