@@ -244,7 +244,9 @@ def test_not_entitled_falls_back_to_delayed_quotes(history: MarketHistory) -> No
                         "delayed quotes", patience=15)
             assert any(m.message.code in (354, 10167) for m in rig.connection.messages)
             assert rig.feed.data_type == 3
+            await until(lambda: len(tws.subscriptions()) == rig.feed.streamed_lines, "the delayed lines")
             await rig.connection.drained()
+            await asyncio.sleep(0.3)  # anything still on its way to the fake has arrived by now
             assert len(tws.subscriptions()) == rig.feed.streamed_lines  # no line held twice
             await rig.connection.disconnect()
 
